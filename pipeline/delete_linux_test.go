@@ -1,0 +1,452 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tempsweep/tempsweep/jsonio"
+)
+
+// listRecords lists dir recursively and returns each file's record as a
+// JSON object, keyed by the path relative to dir.
+func listRecords(t *testing.T, dir string) map[string]jsonio.Object {
+	t.Helper()
+	lister, err := NewLister(ListOptions{Recursive: true, Host: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := make(map[string]jsonio.Object)
+	err = lister.List(context.Background(), dir, func(rec *FileRecord) error {
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		obj, err := jsonio.ParseObject(raw)
+		if err != nil {
+			return err
+		}
+		path := rec.Path
+		if rec.PathBytes != nil {
+			path = string(rec.PathBytes)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		records[rel] = obj
+		return nil
+	}, func(err error) { t.Errorf("list warning: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return records
+}
+
+func writeFile(t *testing.T, path string, size int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTestDeleter(t *testing.T, opts DeleteOptions) *Deleter {
+	t.Helper()
+	d, err := NewDeleter(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+func objectFromJSON(t *testing.T, text string) jsonio.Object {
+	t.Helper()
+	obj, err := jsonio.ParseObject([]byte(text))
+	if err != nil {
+		t.Fatalf("parse %s: %v", text, err)
+	}
+	return obj
+}
+
+func assertOutcome(t *testing.T, got Outcome, action Action, reason Reason) {
+	t.Helper()
+	if got.Action != action || got.Reason != reason {
+		t.Errorf("outcome = %s/%s (%v), want %s/%s", got.Action, got.Reason, got.Err, action, reason)
+	}
+}
+
+func TestDeleteListedFiles(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 10)
+	writeFile(t, filepath.Join(root, "sub", "b.mmp"), 20)
+	records := listRecords(t, root)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	for rel, obj := range records {
+		assertOutcome(t, d.Process(context.Background(), obj), ActionDeleted, "")
+		if exists(filepath.Join(root, rel)) {
+			t.Errorf("%s still exists", rel)
+		}
+	}
+}
+
+func TestDeleteDryRunChangesNothing(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 10)
+	obj := listRecords(t, root)["a.mmp"]
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, DryRun: true})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionWouldDelete, "")
+	if !exists(filepath.Join(root, "a.mmp")) {
+		t.Error("dry run deleted the file")
+	}
+}
+
+func TestDeleteFolderSwappedForSymlink(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(root, "sub", "victim.mmp"), 10)
+	writeFile(t, filepath.Join(outside, "victim.mmp"), 10)
+	obj := listRecords(t, root)["sub/victim.mmp"]
+	// Make the outside file look identical apart from its inode.
+	modTime := time.Unix(1700000000, 0)
+	os.Chtimes(filepath.Join(outside, "victim.mmp"), modTime, modTime)
+	if err := os.RemoveAll(filepath.Join(root, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonLinkInPath)
+	if !exists(filepath.Join(outside, "victim.mmp")) {
+		t.Error("file behind the symlink was deleted")
+	}
+}
+
+func TestDeleteSymlinkRecordWithoutFileID(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	target := filepath.Join(outside, "precious.mmp")
+	writeFile(t, target, 8)
+	os.Symlink(target, filepath.Join(root, "link.mmp"))
+	st, _ := os.Stat(target)
+	obj := objectFromJSON(t, `{"path":"`+filepath.Join(root, "link.mmp")+`","size":8,"modTime":"`+
+		st.ModTime().UTC().Format(time.RFC3339Nano)+`"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonLinkInPath)
+	if !exists(target) || !exists(filepath.Join(root, "link.mmp")) {
+		t.Error("link or its target was deleted")
+	}
+}
+
+func TestDeleteFileChangedAfterListing(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "a.mmp")
+	writeFile(t, path, 10)
+	obj := listRecords(t, root)["a.mmp"]
+	writeFile(t, path, 11)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	got := d.Process(context.Background(), obj)
+	assertOutcome(t, got, ActionSkipped, ReasonChanged)
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "size is 11") {
+		t.Errorf("error = %v, want it to name the new size", got.Err)
+	}
+	if !exists(path) {
+		t.Error("changed file was deleted")
+	}
+}
+
+func TestDeleteFileReplacedSameSizeAndTime(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "a.mmp")
+	writeFile(t, path, 10)
+	st, _ := os.Stat(path)
+	obj := listRecords(t, root)["a.mmp"]
+	replacement := filepath.Join(root, "new.tmp")
+	writeFile(t, replacement, 10)
+	os.Chtimes(replacement, st.ModTime(), st.ModTime())
+	if err := os.Rename(replacement, path); err != nil {
+		t.Fatal(err)
+	}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	got := d.Process(context.Background(), obj)
+	assertOutcome(t, got, ActionSkipped, ReasonChanged)
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "fileId") {
+		t.Errorf("error = %v, want it to name the fileId", got.Err)
+	}
+}
+
+func TestDeleteOutsideRoot(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "a.mmp"), 4)
+	obj := listRecords(t, outside)["a.mmp"]
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonOutsideRoot)
+	if !exists(filepath.Join(outside, "a.mmp")) {
+		t.Error("file outside the root was deleted")
+	}
+}
+
+func TestDeleteDotDotPath(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "root")
+	writeFile(t, filepath.Join(root, "keep.mmp"), 1)
+	writeFile(t, filepath.Join(parent, "a.mmp"), 4)
+	obj := listRecords(t, parent)["a.mmp"]
+	obj.Set("path", mustMarshal(t, root+"/../a.mmp"))
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonOutsideRoot)
+	if !exists(filepath.Join(parent, "a.mmp")) {
+		t.Error("file reached through .. was deleted")
+	}
+}
+
+func TestDeleteRootPrefixSibling(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "web")
+	sibling := filepath.Join(parent, "webtemp")
+	writeFile(t, filepath.Join(root, "keep"), 1)
+	writeFile(t, filepath.Join(sibling, "a.mmp"), 4)
+	obj := listRecords(t, sibling)["a.mmp"]
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonOutsideRoot)
+}
+
+func TestDeleteDirectoryRecord(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "sub.mmp")
+	os.Mkdir(dir, 0o755)
+	st, _ := os.Stat(dir)
+	obj := objectFromJSON(t, `{"path":"`+dir+`","size":`+jsonInt(st.Size())+`,"modTime":"`+
+		st.ModTime().UTC().Format(time.RFC3339Nano)+`"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonNotRegular)
+	if !exists(dir) {
+		t.Error("directory was deleted")
+	}
+}
+
+func TestDeleteRootItself(t *testing.T) {
+	root := t.TempDir()
+	obj := objectFromJSON(t, `{"path":"`+root+`","size":0,"modTime":"2024-01-01T00:00:00Z"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonNotRegular)
+}
+
+func TestDeleteFileHeldOpen(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "held.mmp")
+	writeFile(t, path, 10)
+	obj := listRecords(t, root)["held.mmp"]
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	got := d.Process(context.Background(), obj)
+	assertOutcome(t, got, ActionSkipped, ReasonOpen)
+	if !exists(path) {
+		t.Error("open file was deleted")
+	}
+}
+
+func TestDeleteReadOnly(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "ro.mmp")
+	writeFile(t, path, 10)
+	os.Chmod(path, 0o444)
+	obj := listRecords(t, root)["ro.mmp"]
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonReadOnly)
+	if !exists(path) {
+		t.Error("read-only file was deleted without --force")
+	}
+	forced := newTestDeleter(t, DeleteOptions{Roots: []string{root}, Force: true})
+	assertOutcome(t, forced.Process(context.Background(), obj), ActionDeleted, "")
+}
+
+func TestDeleteMalformedRecords(t *testing.T) {
+	root := t.TempDir()
+	cases := []string{
+		`{}`,
+		`{"path":"relative/a.mmp","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":"` + root + `/a","size":"big","modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":"` + root + `/a","size":-1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":"` + root + `/a","size":1}`,
+		`{"path":"` + root + `/a","size":1,"modTime":"yesterday"}`,
+		`{"path":"` + root + `/a","size":1,"modTime":"2024-01-01T00:00:00Z","fileId":7}`,
+		`{"type":"service","name":"W3SVC","path":"` + root + `/a","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":42,"size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"pathBytes":"not base64!","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+	}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	for _, text := range cases {
+		got := d.Process(context.Background(), objectFromJSON(t, text))
+		if got.Action != ActionSkipped || got.Reason != ReasonInvalidRecord {
+			t.Errorf("%s: outcome = %s/%s, want skipped/invalid-record", text, got.Action, got.Reason)
+		}
+		if got.Err == nil {
+			t.Errorf("%s: no error message", text)
+		}
+	}
+}
+
+func TestDeletePowerShellRecord(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "ps.mmp")
+	writeFile(t, path, 2048)
+	modTime := time.UnixMilli(1500328388918)
+	os.Chtimes(path, modTime, modTime)
+	obj := objectFromJSON(t, `{"FullName":"`+path+`","Length":2048,"LastWriteTimeUtc":"\/Date(1500328388918)\/"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionDeleted, "")
+}
+
+func TestDeleteTimePrecision(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "ticks.mmp")
+	writeFile(t, path, 1)
+	modTime := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	os.Chtimes(path, modTime, modTime)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, DryRun: true})
+	for _, stamp := range []string{"2024-05-06T07:08:09Z", "2024-05-06T07:08:09.123Z",
+		"2024-05-06T07:08:09.1234567Z", "2024-05-06T09:08:09.1234567+02:00", "2024-05-06T07:08:09.123456789Z"} {
+		obj := objectFromJSON(t, `{"path":"`+path+`","size":1,"modTime":"`+stamp+`"}`)
+		assertOutcome(t, d.Process(context.Background(), obj), ActionWouldDelete, "")
+	}
+	obj := objectFromJSON(t, `{"path":"`+path+`","size":1,"modTime":"2024-05-06T07:08:09.124Z"}`)
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonChanged)
+}
+
+func TestDeleteNonUTF8Name(t *testing.T) {
+	root := t.TempDir()
+	name := "bad\xffname.mmp"
+	writeFile(t, filepath.Join(root, name), 3)
+	obj := listRecords(t, root)[name]
+	if _, ok := obj.Get("pathBytes"); !ok {
+		t.Fatal("record of a non-UTF-8 name has no pathBytes")
+	}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionDeleted, "")
+	if exists(filepath.Join(root, name)) {
+		t.Error("file with a non-UTF-8 name still exists")
+	}
+}
+
+func TestDeleteNotFound(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "gone.mmp"), 3)
+	obj := listRecords(t, root)["gone.mmp"]
+	os.Remove(filepath.Join(root, "gone.mmp"))
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonNotFound)
+}
+
+// scriptedServices is a ServiceManager whose answers a test sets.
+type scriptedServices struct {
+	states  map[string]ServiceState
+	err     error
+	queries int
+}
+
+func (s *scriptedServices) Query(_ context.Context, name string) (ServiceRecord, error) {
+	s.queries++
+	if s.err != nil {
+		return ServiceRecord{}, s.err
+	}
+	state, ok := s.states[name]
+	if !ok {
+		state = StateNotFound
+	}
+	return ServiceRecord{Type: "service", Name: name, State: state}, nil
+}
+
+func (s *scriptedServices) Close() error { return nil }
+
+func TestDeleteServiceRunning(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	obj := listRecords(t, root)["a.mmp"]
+	services := &scriptedServices{states: map[string]ServiceState{"W3SVC": StateRunning}}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, RequireStopped: []string{"W3SVC"}, Services: services})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonServiceRunning)
+	if !d.GateClosedEarly() {
+		t.Error("GateClosedEarly = false before any deletion")
+	}
+	if !exists(filepath.Join(root, "a.mmp")) {
+		t.Error("file deleted while the service runs")
+	}
+}
+
+func TestDeleteServiceStartsMidRun(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"a.mmp", "b.mmp", "c.mmp"} {
+		writeFile(t, filepath.Join(root, name), 1)
+	}
+	records := listRecords(t, root)
+	services := &scriptedServices{states: map[string]ServiceState{"W3SVC": StateStopped}}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, RequireStopped: []string{"W3SVC"},
+		Services: services, RecheckInterval: time.Nanosecond})
+	assertOutcome(t, d.Process(context.Background(), records["a.mmp"]), ActionDeleted, "")
+	services.states["W3SVC"] = StateStartPending
+	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionSkipped, ReasonServiceRunning)
+	services.states["W3SVC"] = StateStopped
+	assertOutcome(t, d.Process(context.Background(), records["c.mmp"]), ActionSkipped, ReasonServiceRunning)
+	if d.GateClosedEarly() {
+		t.Error("GateClosedEarly = true after a deletion")
+	}
+	if !exists(filepath.Join(root, "b.mmp")) || !exists(filepath.Join(root, "c.mmp")) {
+		t.Error("files deleted after the service started")
+	}
+}
+
+func TestDeleteServiceQueryFails(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	obj := listRecords(t, root)["a.mmp"]
+	services := &scriptedServices{err: errors.New("access denied")}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, RequireStopped: []string{"W3SVC"}, Services: services})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonServiceRunning)
+}
+
+func TestDeleteServiceMissing(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	obj := listRecords(t, root)["a.mmp"]
+	services := &scriptedServices{states: map[string]ServiceState{}}
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}, RequireStopped: []string{"W3SVX"}, Services: services})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonServiceRunning)
+}
+
+func mustMarshal(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func jsonInt(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

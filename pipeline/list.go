@@ -1,0 +1,252 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ListOptions configures List.
+type ListOptions struct {
+	// Match keeps only files whose base name matches one of these globs;
+	// empty keeps every file. Exclude drops files whose base name matches
+	// one of its globs. Globs use path/filepath.Match syntax and are
+	// case-insensitive on Windows.
+	Match, Exclude []string
+	// Recursive descends into subdirectories on the same file system.
+	Recursive bool
+	// Host is written into every record.
+	Host string
+	// Now returns the listing time; time.Now when nil.
+	Now func() time.Time
+}
+
+// fileStat is what a platform reports about one directory entry.
+type fileStat struct {
+	size                                       int64
+	modTime, accessTime, changeTime, birthTime time.Time
+	fileID                                     string
+	// device identifies the file system, to stop at mount points.
+	device   uint64
+	readOnly bool
+	hidden   bool
+	links    uint64
+	regular  bool
+	dir      bool
+	// link is true for symbolic links, junctions and other reparse points.
+	link bool
+}
+
+// dirEntry is one name read from a directory, with the type the directory
+// listing reports, which may be unknown on some file systems.
+type dirEntry struct {
+	name string
+	// dir, regular and link describe the entry if typeKnown.
+	dir, regular, link, typeKnown bool
+}
+
+// Lister walks directories and builds file records. A Lister is not safe
+// for concurrent use.
+type Lister struct {
+	opts    ListOptions
+	match   []string
+	exclude []string
+}
+
+// NewLister checks the globs in opts and returns a Lister.
+func NewLister(opts ListOptions) (*Lister, error) {
+	l := &Lister{opts: opts}
+	for _, g := range opts.Match {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("invalid --match glob %q: %w", g, err)
+		}
+		l.match = append(l.match, foldGlob(g))
+	}
+	for _, g := range opts.Exclude {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("invalid --exclude glob %q: %w", g, err)
+		}
+		l.exclude = append(l.exclude, foldGlob(g))
+	}
+	return l, nil
+}
+
+// RootError is an error that makes a whole root unreadable.
+type RootError struct {
+	Root string
+	Err  error
+}
+
+func (e *RootError) Error() string { return fmt.Sprintf("read root %s: %v", e.Root, e.Err) }
+func (e *RootError) Unwrap() error { return e.Err }
+
+// List walks root and calls emit with a record for every regular file that
+// the globs select, each directory's files before its subdirectories, in the
+// order the directory returns them. It never follows symbolic links,
+// junctions or mount points. An entry that cannot be read is passed to warn
+// and the walk goes on. List returns a *RootError when root itself cannot be
+// read, the first error from emit, or ctx's error when it is cancelled.
+func (l *Lister) List(ctx context.Context, root string, emit func(*FileRecord) error, warn func(error)) error {
+	abs, err := absRoot(root)
+	if err != nil {
+		return &RootError{Root: root, Err: err}
+	}
+	dir, err := openRootDir(abs)
+	if err != nil {
+		return &RootError{Root: root, Err: err}
+	}
+	defer dir.close()
+	w := walk{lister: l, ctx: ctx, root: abs, emit: emit, warn: warn, device: dir.device()}
+	err = w.walkDir(dir, abs)
+	var readErr *readDirError
+	if errors.As(err, &readErr) {
+		return &RootError{Root: root, Err: readErr.err}
+	}
+	return err
+}
+
+type walk struct {
+	lister *Lister
+	ctx    context.Context
+	root   string
+	emit   func(*FileRecord) error
+	warn   func(error)
+	device uint64
+}
+
+// readDirError marks a failure to read a directory's entries, as opposed to
+// an error from emit or the context.
+type readDirError struct{ err error }
+
+func (e *readDirError) Error() string { return e.err.Error() }
+
+// walkDir emits the selected files of dir and then walks its subdirectories.
+func (w *walk) walkDir(dir dirHandle, dirPath string) error {
+	var subdirs []string
+	err := dir.readEntries(func(e dirEntry) error {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if e.typeKnown {
+			switch {
+			case e.link:
+				return nil
+			case e.dir:
+				if w.lister.opts.Recursive {
+					subdirs = append(subdirs, e.name)
+				}
+				return nil
+			case !e.regular || !w.lister.selects(e.name):
+				return nil
+			}
+		}
+		st, err := dir.stat(e.name)
+		if err != nil {
+			w.warn(fmt.Errorf("stat %s: %w", joinPath(dirPath, e.name), err))
+			return nil
+		}
+		switch {
+		case st.link:
+		case st.dir:
+			if w.lister.opts.Recursive && !e.typeKnown {
+				subdirs = append(subdirs, e.name)
+			}
+		case st.regular && w.lister.selects(e.name):
+			return w.emit(w.record(dirPath, e.name, st))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range subdirs {
+		if err := w.descend(dir, dirPath, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *walk) descend(parent dirHandle, parentPath, name string) error {
+	path := joinPath(parentPath, name)
+	sub, err := parent.openSubdir(name)
+	if err != nil {
+		w.warn(fmt.Errorf("open directory %s: %w", path, err))
+		return nil
+	}
+	defer sub.close()
+	if sub.device() != w.device {
+		return nil
+	}
+	err = w.walkDir(sub, path)
+	var readErr *readDirError
+	if errors.As(err, &readErr) {
+		w.warn(fmt.Errorf("read directory %s: %w", path, readErr.err))
+		return nil
+	}
+	return err
+}
+
+func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
+	now := time.Now
+	if w.lister.opts.Now != nil {
+		now = w.lister.opts.Now
+	}
+	listedAt := now()
+	path := joinPath(dirPath, name)
+	rec := &FileRecord{
+		Type:     "file",
+		Path:     path,
+		Root:     w.root,
+		Name:     name,
+		Ext:      filepath.Ext(name),
+		Size:     st.size,
+		ModTime:  formatTime(st.modTime),
+		Age:      int64(listedAt.Sub(st.modTime) / time.Second),
+		ListedAt: formatTime(listedAt),
+		Host:     w.lister.opts.Host,
+		FileID:   st.fileID,
+		ReadOnly: st.readOnly,
+		Hidden:   st.hidden,
+		Links:    st.links,
+	}
+	if !utf8.ValidString(path) {
+		rec.PathBytes = []byte(path)
+		rec.Path = strings.ToValidUTF8(path, "\uFFFD")
+		rec.Name = strings.ToValidUTF8(name, "\uFFFD")
+		rec.Ext = strings.ToValidUTF8(rec.Ext, "\uFFFD")
+		rec.Root = strings.ToValidUTF8(rec.Root, "\uFFFD")
+	}
+	rec.AccessTime = formatOptionalTime(st.accessTime)
+	rec.ChangeTime = formatOptionalTime(st.changeTime)
+	rec.BirthTime = formatOptionalTime(st.birthTime)
+	return rec
+}
+
+func formatOptionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
+}
+
+func (l *Lister) selects(name string) bool {
+	folded := foldName(name)
+	if len(l.match) > 0 && !matchAny(l.match, folded) {
+		return false
+	}
+	return !matchAny(l.exclude, folded)
+}
+
+func matchAny(globs []string, name string) bool {
+	for _, g := range globs {
+		if ok, _ := filepath.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,10 @@
+import Parser from 'tree-sitter';
+import PowerShell from 'tree-sitter-powershell/bindings/node/index.js';
+import fs from 'node:fs';
+const p = new Parser(); p.setLanguage(PowerShell);
+const src = fs.readFileSync(0, 'utf8');
+const t = p.parse(src);
+const out = [];
+(function walk(n){ if (n.type==='ERROR'||n.isMissing) out.push(`${n.startPosition.row+1}:${n.startPosition.column+1} ${n.isMissing?'MISSING '+n.type:'ERROR'} ${JSON.stringify(n.text.slice(0,40))}`); for (const c of n.children) walk(c); })(t.rootNode);
+console.log(out.length? out.join('\n') : 'ok');
+if (process.argv[2]) console.log(t.rootNode.toString());
