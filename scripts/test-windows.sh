@@ -18,6 +18,7 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/wine-env.sh
 . scripts/wine-env.sh
 
 elapsed() {
@@ -33,6 +34,7 @@ wine_env_install || exit 1
 wine_env_log "packages ready in $(elapsed "$start")"
 
 work=$(mktemp -d -t tempsweep-wine.XXXXXX) || exit 1
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	wine_env_stop
 	rm -rf -- "$work"

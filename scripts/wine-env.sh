@@ -79,6 +79,14 @@ wine_env_start() {
 	wineserver -k 2>/dev/null
 	wineserver -w
 	wineserver -p || return 1
+
+	# The first Windows program started in the prefix also starts
+	# services.exe and the processes it runs, which inherit that program's
+	# stdout and stderr and, with the persistent wineserver, keep them open
+	# after it exits. Starting them here, on /dev/null, keeps them from
+	# holding go test's pipes open; go test would otherwise wait a minute
+	# for those pipes to close and fail the package.
+	"$WINE" cmd /c exit 0 </dev/null >/dev/null 2>&1
 }
 
 # wine_env_stop ends every Wine process of the prefix, including the
