@@ -40,7 +40,7 @@ func FuzzReader(f *testing.F) {
 		if !equalResults(whole, split) {
 			t.Errorf("one-byte reads give %+v, whole reads give %+v", split, whole)
 		}
-		if opts.Encoding == "" && !unwrap && json.Valid(data) {
+		if opts.Encoding == "" && !unwrap && json.Valid(data) && utf8.Valid(data) {
 			want := bytes.Trim(data, " \t\r\n")
 			if len(whole) != 1 || whole[0].err != nil || !bytes.Equal(whole[0].raw, want) {
 				t.Errorf("valid JSON %q read as %+v", data, whole)

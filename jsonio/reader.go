@@ -18,6 +18,7 @@ const (
 	minFreeSpace  = 64 << 10
 	textMaxBytes  = 80 // InputError.Text
 	quoteMaxBytes = 40 // text quoted in InputError.Msg
+	detectBytes   = 8  // bytes examined by automatic encoding detection
 )
 
 // States of an unwrapped top-level array.
@@ -389,7 +390,9 @@ func (r *Reader) start() error {
 		return fmt.Errorf("unknown input encoding %q: expected one of %s", r.opts.Encoding, strings.Join(Encodings, ", "))
 	}
 	r.buf = make([]byte, initialBufferSize)
-	for r.end < 4 && !r.srcEOF {
+	// Detection looks at the first 8 bytes, so it waits for all of them to
+	// give the same answer however the input arrives.
+	for r.end < detectBytes && !r.srcEOF {
 		n, err := r.read(r.buf[r.end:])
 		r.end += n
 		if err != nil {
@@ -446,7 +449,7 @@ func detectEncoding(head []byte) string {
 	}
 	// JSON text starts with ASCII, which UTF-16 encodes with a NUL high
 	// byte, and UTF-8 JSON never contains NUL.
-	n := min(len(head), 8) &^ 1
+	n := min(len(head), detectBytes) &^ 1
 	if n == 0 {
 		return "utf-8"
 	}

@@ -2,8 +2,8 @@
 
 package pipeline
 
-// openServiceManager returns ErrNoServiceManager: tempsweep asks only the
-// Windows Service Control Manager and systemd.
+// openServiceManager returns ErrNoServiceManager because tempsweep queries
+// only the Windows Service Control Manager and systemd.
 func openServiceManager(host string) (ServiceManager, error) {
 	return nil, ErrNoServiceManager
 }

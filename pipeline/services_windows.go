@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// x/sys/windows has no wrappers for these two. Both need only a handle with
-// SC_MANAGER_CONNECT access.
+// x/sys/windows has no wrappers for these two. Both take the manager handle
+// that openServiceManager opens with SC_MANAGER_CONNECT access only.
 var (
 	advapi32                   = windows.NewLazySystemDLL("advapi32.dll")
 	procGetServiceKeyNameW     = advapi32.NewProc("GetServiceKeyNameW")
@@ -22,9 +22,10 @@ var (
 
 // scmServiceManager queries the Windows Service Control Manager. It opens
 // the manager with SC_MANAGER_CONNECT and each service with
-// SERVICE_QUERY_STATUS, the rights that every authenticated user has by
-// default, so it works without elevation. Query may be called from several
-// goroutines at once, but not concurrently with Close.
+// SERVICE_QUERY_STATUS. The default security descriptors of the manager and
+// of most services grant both to interactive users, so local queries usually
+// need no elevation. Query may be called from several goroutines at once,
+// but not concurrently with Close.
 type scmServiceManager struct {
 	handle windows.Handle
 	host   string // the ServiceRecord.Host value

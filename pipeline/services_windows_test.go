@@ -17,11 +17,11 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// These tests register copies of scripts/testsvc as services, so they need
-// the right to create services (an elevated prompt on Windows; every Wine
-// prefix has it). They take the service binary from $TEMPSWEEP_TESTSVC when
-// it is set, as scripts/test-windows.sh does under Wine, and otherwise build
-// it with the go command.
+// These tests register scripts/testsvc as services, so they need the right
+// to create services. On Windows that takes an elevated prompt, and every
+// Wine prefix has it. The tests take the service binary from
+// $TEMPSWEEP_TESTSVC, which scripts/test-windows.sh sets, or else build it
+// with the go command.
 
 const testServiceEnv = "TEMPSWEEP_TESTSVC"
 
@@ -358,7 +358,7 @@ func TestQueryDisplayNameResolvesKeyName(t *testing.T) {
 
 // TestQueryExchangeServices checks the two services that guard Outlook Web
 // Access temp folders. Under Wine it registers stand-ins named W3SVC and
-// WLBS when the prefix lacks them; on Windows it only queries the real ones,
+// WLBS when the prefix lacks them. On Windows it only queries the real ones,
 // which may or may not be installed.
 func TestQueryExchangeServices(t *testing.T) {
 	services := []struct{ name, displayName string }{
@@ -380,7 +380,7 @@ func TestQueryExchangeServices(t *testing.T) {
 			if _, err := runSC("start", service.name); err != nil {
 				t.Fatal(err)
 			}
-			waitForState(t, manager, service.name, StateRunning, 30*time.Second)
+			record = waitForState(t, manager, service.name, StateRunning, 30*time.Second)
 		}
 		t.Logf("%s: %+v", service.name, record)
 	}

@@ -10,11 +10,14 @@
 # The exit status is go test's, or 1 when only the build or vet failed.
 #
 # Known limits of Wine 8.0 that the tests must live with:
-#   - os.RemoveAll and os.Root.Remove fail with "Invalid function" because
-#     Wine does not implement FILE_DISPOSITION_INFORMATION_EX, so t.TempDir
-#     fails at cleanup even when the directory is empty. os.Remove works.
-#   - os.Symlink returns no error but creates nothing, and
-#     "cmd /c mklink /J" creates no junction but exits with status 0.
+#   - os.RemoveAll and os.Root.Remove fail with "Invalid function": Wine's
+#     NtSetInformationFile returns STATUS_NOT_IMPLEMENTED for
+#     FileDispositionInformationEx, a status on which Go does not fall back
+#     to the older FileDispositionInformation. So t.TempDir fails at cleanup,
+#     even when the directory is empty. os.Remove works.
+#   - os.Symlink returns no error but creates nothing (CreateSymbolicLinkW
+#     is a stub), and "cmd /c mklink /J" creates no junction but exits
+#     with status 0. Hard links (os.Link) work.
 set -u
 
 cd "$(dirname "$0")/.." || exit 1

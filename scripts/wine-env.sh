@@ -15,7 +15,7 @@
 # WINE is the command that runs a Windows program.
 : "${WINE:=wine}"
 # WINEDEBUG=-all silences Wine's fixme and err channels, which would mix
-# with test output; WINEDLLOVERRIDES disables Mono and Gecko so that
+# with test output. WINEDLLOVERRIDES disables Mono and Gecko so that
 # wineboot does not offer to download them.
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
@@ -81,11 +81,11 @@ wine_env_start() {
 	wineserver -p || return 1
 
 	# The first Windows program started in the prefix also starts
-	# services.exe and the processes it runs, which inherit that program's
+	# services.exe and the processes it runs. They inherit that program's
 	# stdout and stderr and, with the persistent wineserver, keep them open
-	# after it exits. Starting them here, on /dev/null, keeps them from
-	# holding go test's pipes open; go test would otherwise wait a minute
-	# for those pipes to close and fail the package.
+	# after it exits. When that program is a test binary, go test waits a
+	# minute for its pipes to close and then fails the package, so start
+	# them here with /dev/null as their output.
 	"$WINE" cmd /c exit 0 </dev/null >/dev/null 2>&1
 }
 

@@ -2,7 +2,7 @@
 
 // Command testsvc is a Windows service that does nothing, for the tests of
 // tempsweep's service checks. Its pending states last as long as its flags
-// say, so that tests can observe start-pending and stop-pending.
+// set, so that tests can observe start-pending and stop-pending.
 //
 // Register it with the service control manager and control it with sc:
 //
