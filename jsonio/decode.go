@@ -10,7 +10,7 @@ const rawChunkSize = 64 << 10
 
 // decodeFunc converts src to UTF-8 in dst and returns the bytes written and
 // consumed. It stops early when dst is nearly full or src ends inside a
-// character; final says that no input follows src, so an incomplete
+// character; final means that no input follows src, so an incomplete
 // character at its end becomes U+FFFD.
 type decodeFunc func(dst, src []byte, final bool) (nDst, nSrc int)
 

@@ -37,7 +37,7 @@ type Value struct {
 type InputError struct {
 	// Line is the 1-based line on which the unreadable value starts.
 	Line int
-	// Msg says what is wrong, in a sentence for people.
+	// Msg describes the problem in a sentence for people.
 	Msg string
 	// Text is the start of the line on which the value starts: at most 80
 	// bytes, without the line break, in valid UTF-8. Callers can use it to

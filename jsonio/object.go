@@ -30,7 +30,8 @@ func ParseObject(raw []byte) (Object, error) {
 	if raw[i] != '{' {
 		return nil, fmt.Errorf("record is not a JSON object but %s", kindName(raw[i]))
 	}
-	var s scanner
+	var stackStorage [32]byte
+	s := scanner{stack: stackStorage[:0]}
 	s.reset(i)
 	if s.scan(raw, 0, true) != scanDone {
 		return nil, fmt.Errorf("invalid JSON: expected %s but found %s", s.errExpected, foundText(&s, raw))
@@ -44,7 +45,7 @@ func ParseObject(raw []byte) (Object, error) {
 	keys := keyStorage[:0]
 	var boundaryStorage [32]int
 	keyEnds := boundaryStorage[:0]
-	obj := make(Object, 0, 8)
+	obj := make(Object, 0, 16)
 	i++
 	for {
 		i = skipWhitespace(raw, i)

@@ -59,7 +59,7 @@ type Reader struct {
 	srcEOF       bool  // src returned io.EOF
 	readErr      error // error from src that follows data still to be read
 	buf          []byte
-	end          int  // buf[:end] holds input
+	end          int  // buf[:end] contains input
 	base         int  // stream offset of buf[0]
 	eof          bool // no input follows buf[:end]
 	err          error
@@ -361,6 +361,7 @@ func (r *Reader) resumeAt(buf []byte, i, col int) (scanStatus, bool) {
 	if c == ']' {
 		return scanDone, false
 	}
+
 	if c == '{' || c == '[' {
 		r.array = arrayNone
 		return scanDone, true
@@ -391,7 +392,7 @@ func (r *Reader) start() error {
 	}
 	r.buf = make([]byte, initialBufferSize)
 	// Detection looks at the first 8 bytes, so it waits for all of them to
-	// give the same answer however the input arrives.
+	// give the same result however the input arrives.
 	for r.end < detectBytes && !r.srcEOF {
 		n, err := r.read(r.buf[r.end:])
 		r.end += n
@@ -399,6 +400,7 @@ func (r *Reader) start() error {
 			return err
 		}
 	}
+
 	head := r.buf[:r.end]
 	bomLen := 0
 	switch {
@@ -425,6 +427,7 @@ func (r *Reader) start() error {
 		enc = "utf-8"
 		r.autoUTF8 = true
 	}
+
 	r.decode = decoders[enc]
 	if r.decode == nil {
 		copy(r.buf, r.buf[bomLen:r.end])

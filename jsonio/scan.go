@@ -2,6 +2,7 @@ package jsonio
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -40,7 +41,7 @@ type scanner struct {
 	// Set when scan returns scanFailed.
 	errPos      int
 	errLine     int
-	errExpected string // what the grammar allows at errPos
+	errExpected string // description of what the grammar allows at errPos
 	errFound    string // description of the bytes at errPos, or "" to describe the byte there
 	errUTF8     bool   // the failure is invalid UTF-8 inside a string
 }
@@ -69,19 +70,22 @@ const (
 	swarHighs = 0x8080808080808080
 )
 
-// hasSpecialByte reports whether any of the 8 bytes in x is not plain in a
-// JSON string: below 0x20, '"', '\\' or 0x80 and above.
-func hasSpecialByte(x uint64) bool {
+// specialBytes returns a mask whose lowest set bit is the high bit of the
+// first of the 8 little-endian bytes in x that is not plain in a JSON
+// string: below 0x20, '"', '\\' or 0x80 and above. It is 0 if all are plain.
+// Higher bits may be set falsely, because a borrow can carry past the first
+// match, but never below it.
+func specialBytes(x uint64) uint64 {
 	control := (x - swarOnes*0x20) & ^x
 	q := x ^ (swarOnes * '"')
 	quote := (q - swarOnes) & ^q
 	b := x ^ (swarOnes * '\\')
 	backslash := (b - swarOnes) & ^b
-	return (control|quote|backslash|x)&swarHighs != 0
+	return (control | quote | backslash | x) & swarHighs
 }
 
 // scan advances over buf[s.pos:]. base is the stream offset of buf[0], and
-// eof says that no input follows buf. It returns scanDone with s.pos just
+// eof means that no input follows buf. It returns scanDone with s.pos just
 // after the value, scanNeedMore with the state saved, or scanFailed with
 // the err fields set.
 func (s *scanner) scan(buf []byte, base int, eof bool) scanStatus {
@@ -90,12 +94,19 @@ func (s *scanner) scan(buf []byte, base int, eof bool) scanStatus {
 	state := s.state
 	for {
 		if state == inString {
-			// Skip 8 plain bytes at a time, then finish byte by byte.
-			for i+8 <= n && !hasSpecialByte(binary.LittleEndian.Uint64(buf[i:])) {
+			// Skip 8 bytes at a time to the first byte that is not plain,
+			// and finish the last few bytes of the buffer one by one.
+			for i+8 <= n {
+				if mask := specialBytes(binary.LittleEndian.Uint64(buf[i:])); mask != 0 {
+					i += bits.TrailingZeros64(mask) >> 3
+					break
+				}
 				i += 8
 			}
-			for i < n && plainString[buf[i]] {
-				i++
+			if i+8 > n {
+				for i < n && plainString[buf[i]] {
+					i++
+				}
 			}
 			if i == n {
 				if eof {

@@ -11,6 +11,9 @@ PowerShell 5.1 argument quoting do not change what tempsweep receives.
 
 The module must load in Windows PowerShell 5.1 and PowerShell 7, so it uses
 no syntax that 5.1 lacks (no ??, ?., &&, ||, ternary, clean blocks).
+
+NOTE: scripts/pscheck parses this file, but no test runs it under PowerShell
+yet; the process handling below has not been exercised on 5.1 or 7.
 #>
 
 Set-StrictMode -Version 2.0
@@ -24,7 +27,8 @@ $script:IsoUtcFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'"
 # 100 ns. PowerShell 7.5 can keep them as strings (-DateKind String), so a
 # record goes back to tempsweep with the modTime exactly as tempsweep wrote it.
 # PowerShell 7.x can return a one-element JSON array as its element; -NoEnumerate
-# keeps a filter result that is an array as one object.
+# keeps a filter result that is an array as one object. Functions splat it as
+# @JsonReadOptions, found through the module scope.
 $script:JsonReadOptions = @{}
 $convertFromJson = Get-Command -Name ConvertFrom-Json
 if ($convertFromJson.Parameters.ContainsKey('DateKind')) {
@@ -268,7 +272,7 @@ function ConvertFrom-TempSweepLine {
         return
     }
     try {
-        $value = ConvertFrom-Json -InputObject $Line @script:JsonReadOptions
+        $value = ConvertFrom-Json -InputObject $Line @JsonReadOptions
     }
     catch {
         $message = 'tempsweep wrote a line that is not valid JSON: {0}' -f $Line
@@ -442,7 +446,9 @@ function Invoke-TempSweepProcess {
         if (-not $finished) {
             # The pipeline was stopped (Select-Object -First, Ctrl+C) or an
             # error escaped. Closing both pipes is what tempsweep treats as a
-            # normal stop; it is killed only if it does not exit soon after.
+            # normal stop, and it is killed only if it does not exit soon after.
+            # NOTE: a ReadLineAsync still pending may keep the stdout handle
+            # open until it completes, so tempsweep can run on until the kill.
             try {
                 $state.Stdin.Close()
                 $state.Stdout.Close()
@@ -664,7 +670,7 @@ function ConvertTo-TempSweepRecord {
             return
         }
         if ($record -is [string]) {
-            ConvertFrom-Json -InputObject $record @script:JsonReadOptions
+            ConvertFrom-Json -InputObject $record @JsonReadOptions
             return
         }
         [pscustomobject]$record

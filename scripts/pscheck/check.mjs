@@ -118,7 +118,7 @@ function syntaxFindings(tree) {
 
 // codeMask returns a copy of text in which comments, strings (but not their
 // $( ) subexpressions), bare words, parameters, command names and variables
-// are blanked, so that a token search sees only operators and expressions.
+// are blanked, so that a token search matches only operators and expressions.
 function codeMask(text, tree) {
   const chars = text.split('');
   const blank = (start, end) => {
@@ -348,6 +348,7 @@ function manifestFindings(manifestPath, text, tree) {
   const at = (node, message) => ({ ...lineColumn(text, node.startIndex), message });
   const rootModuleNode = entries.get('rootmodule') ?? entries.get('moduletoprocess');
   const functionsNode = entries.get('functionstoexport');
+
   if (functionsNode === undefined) {
     return [{ line: 1, column: 1, message: 'the manifest has no FunctionsToExport; list the exported functions by name' }];
   }
@@ -359,6 +360,7 @@ function manifestFindings(manifestPath, text, tree) {
     findings.push(at(functionsNode, 'the manifest has no RootModule, so its functions cannot be checked'));
     return findings;
   }
+
   const rootModule = stringValues(rootModuleNode)[0] ?? '';
   const modulePath = path.join(path.dirname(manifestPath), rootModule);
   if (path.extname(modulePath).toLowerCase() !== '.psm1') {
@@ -368,6 +370,7 @@ function manifestFindings(manifestPath, text, tree) {
     findings.push(at(rootModuleNode, `RootModule ${rootModule} not found next to the manifest`));
     return findings;
   }
+
   const moduleTree = parse(decodeSource(fs.readFileSync(modulePath)).text);
   const defined = definedFunctions(moduleTree);
   const exported = exportedFunctions(moduleTree);
@@ -381,6 +384,7 @@ function manifestFindings(manifestPath, text, tree) {
       findings.push(at(node, `FunctionsToExport names ${name}, which ${rootModule} does not pass to Export-ModuleMember`));
     }
   }
+
   for (const pattern of exported ?? []) {
     if (!listed.some((name) => wildcardMatches(pattern, name))) {
       findings.push(at(functionsNode, `${rootModule} exports ${pattern} with Export-ModuleMember, but FunctionsToExport does not list it, so it is not exported`));
@@ -419,9 +423,9 @@ function runChecks(folder) {
   let failed = 0;
   for (const file of files) {
     const findings = checkFile(file);
-    const shown = path.relative(process.cwd(), file) || file;
+    const displayPath = path.relative(process.cwd(), file) || file;
     for (const finding of findings) {
-      console.log(`${shown}:${finding.line}:${finding.column}: ${finding.message}`);
+      console.log(`${displayPath}:${finding.line}:${finding.column}: ${finding.message}`);
     }
     if (findings.length === 0) {
       passed++;
@@ -544,8 +548,8 @@ function main(argv) {
   if (args.includes('--self-test')) {
     return selfTest();
   }
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const folder = path.resolve(args[0] ?? path.join(here, '..'));
+  const scriptFolder = path.dirname(fileURLToPath(import.meta.url));
+  const folder = path.resolve(args[0] ?? path.join(scriptFolder, '..'));
   return runChecks(folder);
 }
 
