@@ -168,6 +168,10 @@ func (r *Reader) finish() (Value, error) {
 }
 
 // readValue scans the value that starts at r.pos.
+//
+// NOTE: a broken value whose brackets stay open while the following lines
+// remain valid JSON, such as `{"a":[` followed by lines of `1,`, is buffered
+// up to the end of the input before its error is found.
 func (r *Reader) readValue() (Value, error) {
 	r.reset(r.pos)
 	for {

@@ -131,6 +131,10 @@ func (d *Deleter) Process(ctx context.Context, obj jsonio.Object) Outcome {
 		beforeFinal: check,
 	})
 	out.Size = t.size
+	if out.Reason == ReasonNotFound && strings.ContainsRune(t.path, '?') {
+		out.Err = fmt.Errorf("%w (the path contains '?', which Windows PowerShell 5.1 writes for characters "+
+			"it cannot encode when it pipes text to a program: set $OutputEncoding to UTF-8 first)", out.Err)
+	}
 	if out.Action == ActionDeleted || out.Action == ActionScheduled {
 		d.deletedAny = true
 	}

@@ -113,6 +113,9 @@ func (a *app) runDelete(f deleteFlags) error {
 	incomplete := 0
 	var buf []byte
 	invalid, err := a.readValues(in, rep, func(v jsonio.Value) error {
+		if readerGone(a.stdout) {
+			return errReaderGone
+		}
 		obj, err := jsonio.ParseObject(v.Raw)
 		if err != nil {
 			incomplete++
@@ -146,6 +149,9 @@ func (a *app) runDelete(f deleteFlags) error {
 		// its report any more, and stop deleting.
 		return sink.flush()
 	})
+	if errors.Is(err, errReaderGone) {
+		err = nil
+	}
 	if err := a.finishOutput(sink, rep, err); err != nil {
 		return err
 	}
@@ -158,6 +164,9 @@ func (a *app) runDelete(f deleteFlags) error {
 	}
 	return nil
 }
+
+// errReaderGone stops delete when the reader of its report has gone away.
+var errReaderGone = errors.New("output closed")
 
 // setOutcome replaces any earlier action, reason and error in the record
 // with the outcome, so that a dry run's output can be fed back to delete.
