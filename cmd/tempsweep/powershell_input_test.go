@@ -64,8 +64,8 @@ func TestPowerShellInputForms(t *testing.T) {
 			"    \"LastWriteTimeUtc\":  \"\\/Date(1500328388918)\\/\"\n}\n"),
 		"ConvertTo-Json -Compress per object": []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTimeUtc":"\/Date(1500328388918)\/"}` + "\r\n"),
 		"7 ISO date with 7 digits":            []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTimeUtc":"2017-07-17T21:53:08.918Z"}`),
-		"7 local date with offset": []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTime":"2017-07-17T23:53:08.9180000+02:00"}`),
-		"5.1 date object":          []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTimeUtc":{"value":"\/Date(1500328388918)\/","DisplayHint":2,"DateTime":"Monday, 17 July 2017 21:53:08"}}`),
+		"7 local date with offset":            []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTime":"2017-07-17T23:53:08.9180000+02:00"}`),
+		"5.1 date object":                     []byte(`{"FullName":` + p + `,"Length":2048,"LastWriteTimeUtc":{"value":"\/Date(1500328388918)\/","DisplayHint":2,"DateTime":"Monday, 17 July 2017 21:53:08"}}`),
 	}
 	for name, input := range cases {
 		t.Run(name, func(t *testing.T) {
