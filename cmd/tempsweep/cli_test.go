@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,9 +27,12 @@ import (
 //	a regular expression that stderr must match (empty: stderr must be empty)
 //
 // "files:" creates files of the given sizes under $ROOT, each with the
-// modification time 2020-01-02T03:04:05Z. $ROOT in args and sections is
-// replaced by that directory. "-- stdout-match --" holds a regular
-// expression instead of the exact output. Every case runs in-process.
+// modification time 2020-01-02T03:04:05Z. $ROOT is replaced by that
+// directory: as it is in args, JSON-escaped in stdin and stdout, and quoted
+// for regular expressions in stdout-match. "-- stdout-match --" holds a
+// regular expression instead of the exact output. "goos: linux" runs a case
+// only there, for output that spells out Unix paths. Every case runs
+// in-process.
 func TestCLICases(t *testing.T) {
 	files, err := filepath.Glob("testdata/cli/*.txt")
 	if err != nil {
@@ -41,10 +45,14 @@ func TestCLICases(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
 		t.Run(name, func(t *testing.T) {
 			c := parseCase(t, file)
-			root := t.TempDir()
+			if c.goos != "" && c.goos != runtime.GOOS {
+				t.Skipf("output spells out %s paths", c.goos)
+			}
+			root := tempDir(t)
 			c.createFiles(t, root)
-			expand := func(s string) string { return strings.ReplaceAll(s, "$ROOT", root) }
-			args := splitArgs(t, expand(c.args))
+			jsonRoot := strings.ReplaceAll(root, `\`, `\\`)
+			expand := func(s string) string { return strings.ReplaceAll(s, "$ROOT", jsonRoot) }
+			args := splitArgs(t, strings.ReplaceAll(c.args, "$ROOT", root))
 			var stdout, stderr bytes.Buffer
 			s := streams{stdin: strings.NewReader(expand(c.sections["stdin"])), stdout: &stdout, stderr: &stderr}
 			code := runWithStreams(context.Background(), args, s)
@@ -55,14 +63,14 @@ func TestCLICases(t *testing.T) {
 				t.Errorf("stdout:\n%s\nwant:\n%s", stdout.String(), expand(want))
 			}
 			if pattern, ok := c.sections["stdout-match"]; ok {
-				checkMatch(t, "stdout", stdout.String(), expand(pattern))
+				checkMatch(t, "stdout", stdout.String(), strings.ReplaceAll(pattern, "$ROOT", regexp.QuoteMeta(jsonRoot)))
 			}
 			pattern := strings.TrimSpace(c.sections["stderr"])
 			if pattern == "" && stderr.Len() > 0 {
 				t.Errorf("stderr = %q, want it empty", stderr.String())
 			}
 			if pattern != "" {
-				checkMatch(t, "stderr", stderr.String(), expand(pattern))
+				checkMatch(t, "stderr", stderr.String(), strings.ReplaceAll(pattern, "$ROOT", regexp.QuoteMeta(root)))
 			}
 			for _, path := range strings.Fields(c.gone) {
 				if _, err := os.Lstat(filepath.Join(root, path)); err == nil {
@@ -94,6 +102,7 @@ type cliCase struct {
 	exit       int
 	files      string
 	gone, kept string
+	goos       string
 	sections   map[string]string
 }
 
@@ -132,6 +141,8 @@ func parseCase(t *testing.T, file string) cliCase {
 			c.gone = value
 		case "kept":
 			c.kept = value
+		case "goos":
+			c.goos = value
 		}
 	}
 	return c
@@ -190,4 +201,35 @@ func splitArgs(t *testing.T, line string) []string {
 		args = append(args, cur.String())
 	}
 	return args
+}
+
+// tempDir returns a new directory that is removed after the test. Unlike
+// t.TempDir it removes entries one by one with os.Remove, because Wine 8.0
+// does not implement the call that os.RemoveAll uses on Windows.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tempsweep-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeTree(t, dir) })
+	return dir
+}
+
+func removeTree(t *testing.T, dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			removeTree(t, path)
+			continue
+		}
+		os.Chmod(path, 0o644)
+		if err := os.Remove(path); err != nil {
+			t.Errorf("clean up %s: %v", path, err)
+		}
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Errorf("clean up %s: %v", dir, err)
+	}
 }

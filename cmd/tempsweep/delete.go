@@ -191,7 +191,7 @@ func mustJSON(s string) json.RawMessage {
 	return b
 }
 
-// failingManager stands in for a service manager that could not be opened,
+// failingManager replaces a service manager that could not be opened,
 // so that every check fails closed with the reason.
 type failingManager struct{ err error }
 

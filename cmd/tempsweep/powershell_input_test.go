@@ -16,7 +16,7 @@ import (
 // below describe: 2048 bytes, last written at 1500328388918 ms.
 func psFile(t *testing.T, name string) (string, string) {
 	t.Helper()
-	root := t.TempDir()
+	root := tempDir(t)
 	path := filepath.Join(root, name)
 	if err := os.WriteFile(path, make([]byte, 2048), 0o644); err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestANSICodePageInput(t *testing.T) {
 func TestFormattedTableInput(t *testing.T) {
 	table := "\r\n    Directory: C:\\Exchsrvr\\Webtemp\r\n\r\nMode                 LastWriteTime         Length Name\r\n" +
 		"----                 -------------         ------ ----\r\n-a----        17.07.2017     21:53           2048 a.mmp\r\n"
-	stdout, stderr, code := runDelete(t, utf16LE(table), "--root", t.TempDir())
+	stdout, stderr, code := runDelete(t, utf16LE(table), "--root", tempDir(t))
 	if code != exitIncomplete {
 		t.Errorf("exit code = %d, want %d", code, exitIncomplete)
 	}
