@@ -23,7 +23,7 @@ type DeleteOptions struct {
 	// that another process has locked for deletion at the next restart.
 	OnLocked string
 	// RequireStopped names services that must be stopped for any file to be
-	// deleted. Services asks about them; it must be set when RequireStopped
+	// deleted. Services is queried for them and must be set when RequireStopped
 	// is not empty.
 	RequireStopped []string
 	Services       ServiceManager
@@ -32,7 +32,7 @@ type DeleteOptions struct {
 	RecheckInterval time.Duration
 }
 
-// Outcome is what delete did with one record.
+// Outcome is the result of delete for one record.
 type Outcome struct {
 	Action Action
 	Reason Reason
@@ -147,7 +147,7 @@ type errServiceRunning struct{ err error }
 func (e *errServiceRunning) Error() string { return e.err.Error() }
 func (e *errServiceRunning) Unwrap() error { return e.err }
 
-// checkServices asks the required services again when the recheck interval
+// checkServices queries the required services again when the recheck interval
 // has passed. Once one is found running, every later file is skipped.
 func (d *Deleter) checkServices(ctx context.Context) error {
 	if d.serviceErr != nil {
@@ -212,7 +212,7 @@ func hasDotDot(path string) bool {
 	return false
 }
 
-// RequireState asks manager about every named service and returns an error
+// RequireState queries manager for every named service and returns an error
 // naming each one that is not in state. A service that does not exist fails
 // unless missingOK is set, and a failure to ask fails too.
 func RequireState(ctx context.Context, manager ServiceManager, names []string, state ServiceState, missingOK bool) error {
