@@ -10,11 +10,10 @@ import (
 )
 
 // winRoot is a --root opened as a directory handle. Every component of a
-// record's path is opened relative to the handle of the one before it
-// (NtCreateFile with ObjectAttributes.RootDirectory) and without following
-// reparse points, so that no name is resolved from the top again and a
-// junction, symbolic link or mount point on the way is rejected rather than
-// followed.
+// record's path is opened relative to the handle of the one before it, with
+// NtCreateFile and ObjectAttributes.RootDirectory, and without following
+// reparse points. So no name is resolved from the root again, and a
+// junction, symbolic link or mount point on the way is rejected.
 type winRoot struct {
 	path   string
 	handle windows.Handle
@@ -31,8 +30,8 @@ func openDeleteRoot(path string) (deleteRoot, error) {
 
 func (r *winRoot) close() error { return windows.CloseHandle(r.handle) }
 
-// openState says what the open of a file for deletion found out about
-// other handles to it.
+// openState is what opening a file for deletion reveals about other
+// handles to it.
 type openState int
 
 const (
@@ -102,8 +101,8 @@ func (r *winRoot) openComponent(parent windows.Handle, path, name string) (windo
 	access := uint32(windows.FILE_TRAVERSE | windows.FILE_READ_ATTRIBUTES)
 	handle, err := openRelative(parent, name, access, shareAll, windows.FILE_DIRECTORY_FILE)
 	if err == windows.STATUS_NOT_A_DIRECTORY {
-		// A symbolic link to a file is not a directory either; tell the two
-		// apart, because a link in the path is a reason of its own.
+		// A symbolic link to a file is not a directory either, but a link in
+		// the path has a reason of its own.
 		if attrs, ok := readAttributes(parent, name); ok && classifyAttributes(attrs) == kindLink {
 			return 0, skipped(ReasonLinkInPath, "%s is a symbolic link", path), false
 		}
@@ -162,7 +161,7 @@ func (r *winRoot) checkFile(path string, info *windows.ByHandleFileInformation, 
 }
 
 // openForDelete opens name inside parent for deletion and finds out
-// whether another handle has it open. It first asks for delete access
+// whether another handle has it open. It first requests delete access
 // while sharing deletion only, which fails with a sharing violation when
 // any other handle can read or write the file or does not allow deletion.
 // A second open that shares everything then tells the two cases apart. With
@@ -174,15 +173,16 @@ func openForDelete(parent windows.Handle, name string, force bool) (windows.Hand
 	}
 	handle, err := openRelative(parent, name, access, windows.FILE_SHARE_DELETE, 0)
 	if err == windows.STATUS_ACCESS_DENIED && force {
-		// An ACL may allow deletion but not changing attributes; that only
-		// matters for a read-only file, where clearing the attribute will
-		// fail and say so.
+		// An ACL may allow deletion but not changing attributes. That only
+		// matters for a read-only file, whose deletion then fails when the
+		// attribute cannot be cleared.
 		access &^= windows.FILE_WRITE_ATTRIBUTES
 		handle, err = openRelative(parent, name, access, windows.FILE_SHARE_DELETE, 0)
 	}
 	if err != windows.STATUS_SHARING_VIOLATION {
 		return handle, openExclusive, err
 	}
+
 	handle, err = openRelative(parent, name, windows.DELETE|windows.FILE_READ_ATTRIBUTES, shareAll, 0)
 	if err == nil {
 		return handle, openShared, nil
@@ -190,6 +190,7 @@ func openForDelete(parent windows.Handle, name string, force bool) (windows.Hand
 	if err != windows.STATUS_SHARING_VIOLATION {
 		return 0, openExclusive, err
 	}
+
 	// Attribute access takes no part in sharing checks, so this open works
 	// on a locked file and lets its identity be checked.
 	access = windows.FILE_READ_ATTRIBUTES
@@ -201,7 +202,7 @@ func openForDelete(parent windows.Handle, name string, force bool) (windows.Hand
 }
 
 // openError turns a failed open of the file to delete into an outcome.
-// Access denied is told apart from a read-only file by the attributes.
+// Access denied is distinguished from a read-only file by the attributes.
 func (r *winRoot) openError(parent windows.Handle, path, name string, err error, req removeRequest) Outcome {
 	if err == windows.STATUS_ACCESS_DENIED {
 		attrs, ok := readAttributes(parent, name)
@@ -277,9 +278,10 @@ type fileDispositionInfoEx struct {
 // setDeleteDisposition marks the file for deletion with POSIX semantics,
 // which removes its name as soon as the handle is closed even if another
 // handle that shares deletion is still open. Windows before 10 version
-// 1607, file systems other than NTFS, and Wine 8.0 (which answers "Invalid
-// function") lack FileDispositionInfoEx; there the file is marked the
-// classic way and goes away when its last handle is closed.
+// 1607, file systems without POSIX delete semantics, and Wine 8.0 (which
+// returns ERROR_INVALID_PARAMETER) lack FileDispositionInfoEx. There the
+// file is marked the classic way and goes away when its last handle is
+// closed.
 func setDeleteDisposition(handle windows.Handle) error {
 	ex := fileDispositionInfoEx{Flags: windows.FILE_DISPOSITION_DELETE | windows.FILE_DISPOSITION_POSIX_SEMANTICS}
 	err := windows.SetFileInformationByHandle(handle, windows.FileDispositionInfoEx,

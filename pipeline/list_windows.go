@@ -9,10 +9,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// winDir is an open directory. Its entries are read through the handle
-// and its subdirectories are opened relative to it with NtCreateFile, so
-// that no name is resolved again from the root and a directory swapped for
-// a junction after it was read is not followed.
+// winDir is an open directory. Its entries are read through the handle,
+// and its subdirectories are opened relative to it with NtCreateFile. So no
+// name is resolved again from the root, and a directory swapped for a
+// junction after it was read is not followed.
 type winDir struct {
 	handle windows.Handle
 	serial uint32
@@ -264,7 +264,7 @@ type fileBasicInfo struct {
 	FileAttributes uint32
 }
 
-// fileKind is what the attributes make of a directory entry.
+// fileKind is the kind of a directory entry, decided from its attributes.
 type fileKind int
 
 const (

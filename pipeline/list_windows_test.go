@@ -15,7 +15,7 @@ import (
 )
 
 // These tests run on Windows and under Wine 8.0, which cannot create
-// symbolic links or junctions: the handling of reparse points is covered
+// symbolic links or junctions. So the handling of reparse points is covered
 // by feeding attributes to classifyAttributes and the checks that use it.
 
 // newTestRoot creates an empty directory that is removed with everything

@@ -168,9 +168,15 @@ func expandShortNames(path string) string {
 	return path
 }
 
-// longPathName calls GetLongPathNameW on an existing path.
+// longPathName calls GetLongPathNameW on an existing path. It passes the
+// normal form unless the path needs the extended-length one, because Wine
+// 8.0 returns an extended-length path unexpanded.
 func longPathName(path string) (string, error) {
-	in, err := windows.UTF16PtrFromString(win32Path(path))
+	arg := path
+	if needsExtendedForm(path) {
+		arg = win32Path(path)
+	}
+	in, err := windows.UTF16PtrFromString(arg)
 	if err != nil {
 		return "", err
 	}
@@ -185,4 +191,19 @@ func longPathName(path string) (string, error) {
 		}
 		buf = make([]uint16, n)
 	}
+}
+
+// needsExtendedForm reports whether Win32 would misread path in normal
+// form: because it is MAX_PATH characters or longer, or because a name in
+// it ends in a dot or a space, which Win32 strips.
+func needsExtendedForm(path string) bool {
+	if len(path) >= windows.MAX_PATH {
+		return true
+	}
+	for _, name := range strings.Split(path, `\`) {
+		if strings.HasSuffix(name, ".") && name != "." && name != ".." || strings.HasSuffix(name, " ") {
+			return true
+		}
+	}
+	return false
 }
