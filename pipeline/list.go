@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -100,7 +101,8 @@ func (l *Lister) List(ctx context.Context, root string, emit func(*FileRecord) e
 		return &RootError{Root: root, Err: err}
 	}
 	defer dir.close()
-	w := walk{lister: l, ctx: ctx, root: abs, emit: emit, warn: warn, device: dir.device()}
+	w := walk{lister: l, ctx: ctx, root: abs, emit: emit, warn: warn, device: dir.device(),
+		host: HostForRoot(root, l.opts.Host)}
 	err = w.walkDir(dir, abs)
 	var readErr *readDirError
 	if errors.As(err, &readErr) {
@@ -116,6 +118,8 @@ type walk struct {
 	emit   func(*FileRecord) error
 	warn   func(error)
 	device uint64
+	// host is the computer the files are on.
+	host string
 }
 
 // readDirError marks a failure to read a directory's entries, as opposed to
@@ -208,7 +212,7 @@ func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 		ModTime:  formatTime(st.modTime),
 		Age:      int64(listedAt.Sub(st.modTime) / time.Second),
 		ListedAt: formatTime(listedAt),
-		Host:     w.lister.opts.Host,
+		Host:     w.host,
 		FileID:   st.fileID,
 		ReadOnly: st.readOnly,
 		Hidden:   st.hidden,
@@ -249,4 +253,28 @@ func matchAny(globs []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// HostForRoot returns the server of a Windows UNC root (\\server\share\... or
+// \\?\UNC\server\share\...), whose files are on that server, and local for
+// any other root.
+func HostForRoot(root, local string) string {
+	if runtime.GOOS != "windows" {
+		return local
+	}
+	rest, ok := strings.CutPrefix(root, `\\?\UNC\`)
+	if !ok {
+		if strings.HasPrefix(root, `\\?\`) || strings.HasPrefix(root, `\\.\`) {
+			return local
+		}
+		rest, ok = strings.CutPrefix(root, `\\`)
+	}
+	if !ok {
+		return local
+	}
+	server, _, _ := strings.Cut(rest, `\`)
+	if server == "" {
+		return local
+	}
+	return server
 }

@@ -184,3 +184,18 @@ func TestLocateRejectsOutsideRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestHostForRoot(t *testing.T) {
+	cases := map[string]string{
+		`\\web1\c$\Exchsrvr\Webtemp`:        "web1",
+		`\\?\UNC\web2\c$\Exchsrvr\Webtemp`: "web2",
+		`\\?\C:\Exchsrvr\Webtemp`:          "admin",
+		`C:\Exchsrvr\Webtemp`:              "admin",
+		`\\`:                               "admin",
+	}
+	for root, want := range cases {
+		if got := HostForRoot(root, "admin"); got != want {
+			t.Errorf("HostForRoot(%q) = %q, want %q", root, got, want)
+		}
+	}
+}
