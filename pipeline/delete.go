@@ -84,6 +84,10 @@ func NewDeleter(opts DeleteOptions) (*Deleter, error) {
 	}
 	d := &Deleter{opts: opts, openFiles: newOpenFileSet()}
 	for _, root := range opts.Roots {
+		if strings.TrimSpace(root) == "" {
+			d.Close()
+			return nil, errors.New("empty --root: name the directory that files may be deleted from")
+		}
 		abs, err := absRoot(root)
 		if err != nil {
 			d.Close()

@@ -58,15 +58,21 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 		return skipped(ReasonNotRegular, "%s is not a regular file", path)
 	case st.device != r.dev:
 		return skipped(ReasonLinkInPath, "%s is on another file system than the root", path)
+	case mountRoot(&stx):
+		return skipped(ReasonLinkInPath, "%s is a mount point", path)
 	}
 	if err := checkIdentity(t, st.fileID, st.size, st.modTime); err != nil {
 		return Outcome{Action: ActionSkipped, Reason: ReasonChanged, Err: err}
 	}
-	if pid, open := req.openFiles.holder(st.device, stx.Ino); open {
-		return skipped(ReasonOpen, "%s is open in process %d", path, pid)
-	}
 	if st.readOnly && !req.force {
 		return skipped(ReasonReadOnly, "%s is read-only (use --force to delete it)", path)
+	}
+	leaseFD, out, ok := checkNotOpen(dirfd, name, path, &stx, req.openFiles)
+	if !ok {
+		return out
+	}
+	if leaseFD >= 0 {
+		defer releaseLease(leaseFD)
 	}
 	if out, proceed := req.finalCheck(); !proceed {
 		return out
@@ -75,6 +81,33 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 		return unlinkError(path, err)
 	}
 	return Outcome{Action: ActionDeleted}
+}
+
+// checkNotOpen makes sure that no process has the file open: with a lease
+// where the kernel grants one, else with the /proc scan. It fails closed
+// when neither can tell. The returned descriptor, when not -1, holds the
+// lease until the caller releases it.
+func checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
+	fd, err := takeLease(dirfd, name, stx)
+	switch {
+	case err == nil:
+		return fd, Outcome{}, true
+	case errors.Is(err, errFileOpen):
+		return -1, skipped(ReasonOpen, "%s is open in another process", path), false
+	case errors.Is(err, errReplaced):
+		return -1, skipped(ReasonChanged, "%s was replaced while it was checked", path), false
+	case !errors.Is(err, errNoLease):
+		return -1, statError(path, err), false
+	}
+	dev := unix.Mkdev(stx.Dev_major, stx.Dev_minor)
+	pid, open, err := openFiles.holder(dev, stx.Ino)
+	switch {
+	case err != nil:
+		return -1, skipped(ReasonOpen, "cannot tell whether %s is open: %v", path, err), false
+	case open:
+		return -1, skipped(ReasonOpen, "%s is open in process %d", path, pid), false
+	}
+	return -1, Outcome{}, true
 }
 
 // openComponent opens the directory name inside dirfd, refusing links and
@@ -98,7 +131,7 @@ func (r *unixRoot) openComponent(dirfd int, dirPath, name string) (int, Outcome,
 		unix.Close(fd)
 		return -1, statError(path, err), false
 	}
-	if uint64(st.Dev) != r.dev {
+	if uint64(st.Dev) != r.dev || isMountRoot(fd, "") {
 		unix.Close(fd)
 		return -1, skipped(ReasonLinkInPath, "%s is a mount point", path), false
 	}
@@ -125,4 +158,27 @@ func unlinkError(path string, err error) Outcome {
 		return Outcome{Action: ActionFailed, Reason: ReasonLocked, Err: errors.Join(errors.New("delete "+path+": busy"), err)}
 	}
 	return Outcome{Action: ActionFailed, Reason: ReasonError, Err: errors.Join(errors.New("delete "+path), err)}
+}
+
+// isMountRoot reports whether name in dirfd (or dirfd itself, when name is
+// empty) is the root of a mount. A bind mount of a directory from the same
+// file system keeps the device number, so comparing devices alone misses it.
+func isMountRoot(dirfd int, name string) bool {
+	var stx unix.Statx_t
+	flags := unix.AT_SYMLINK_NOFOLLOW
+	if name == "" {
+		flags |= unix.AT_EMPTY_PATH
+	}
+	if unix.Statx(dirfd, name, flags, unix.STATX_BASIC_STATS, &stx) != nil {
+		return false
+	}
+	return mountRoot(&stx)
+}
+
+// mountRoot reads STATX_ATTR_MOUNT_ROOT, which Linux reports since 5.8.
+// NOTE: on older kernels only the device comparison catches mount points,
+// so a bind mount from the same file system goes unnoticed there.
+func mountRoot(stx *unix.Statx_t) bool {
+	return stx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 &&
+		stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
 }

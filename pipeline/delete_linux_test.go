@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tempsweep/tempsweep/jsonio"
+	"golang.org/x/sys/unix"
 )
 
 // listRecords lists dir recursively and returns each file's record as a
@@ -449,4 +450,80 @@ func mustMarshal(t *testing.T, v any) json.RawMessage {
 func jsonInt(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// bindMount mounts source on target for the rest of the test, or skips the
+// test where this process may not mount.
+func bindMount(t *testing.T, source, target string) {
+	t.Helper()
+	if err := unix.Mount(source, target, "", unix.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(target, unix.MNT_DETACH) })
+}
+
+func TestDeleteThroughBindMount(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "precious.mmp"), 8)
+	os.Mkdir(filepath.Join(root, "mnt"), 0o755)
+	bindMount(t, outside, filepath.Join(root, "mnt"))
+	names, _ := listNames(t, root, ListOptions{Recursive: true})
+	if len(names) != 0 {
+		t.Errorf("list entered the bind mount: %v", names)
+	}
+	st, _ := os.Stat(filepath.Join(outside, "precious.mmp"))
+	obj := objectFromJSON(t, `{"path":"`+filepath.Join(root, "mnt", "precious.mmp")+`","size":8,"modTime":"`+
+		st.ModTime().UTC().Format(time.RFC3339Nano)+`"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonLinkInPath)
+	if !exists(filepath.Join(outside, "precious.mmp")) {
+		t.Error("file behind the bind mount was deleted")
+	}
+}
+
+func TestDeleteFileOpenedMidRun(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	writeFile(t, filepath.Join(root, "b.mmp"), 1)
+	records := listRecords(t, root)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), records["a.mmp"]), ActionDeleted, "")
+	f, err := os.Open(filepath.Join(root, "b.mmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionSkipped, ReasonOpen)
+	if !exists(filepath.Join(root, "b.mmp")) {
+		t.Error("file opened during the run was deleted")
+	}
+}
+
+func TestOpenFileScanFindsHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "held")
+	writeFile(t, path, 1)
+	f, _ := os.Open(path)
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	var st unix.Stat_t
+	unix.Stat(path, &st)
+	pid, open, err := newOpenFileSet().holder(uint64(st.Dev), st.Ino)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !open || pid != holder.Process.Pid {
+		t.Errorf("holder = %d, %v; want %d, true", pid, open, holder.Process.Pid)
+	}
 }

@@ -1,44 +1,68 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // openFileSet is the set of files that some process has open, read from
-// /proc/*/fd. The scan stats every descriptor of every process that this
-// user may inspect (all of them for root), so it runs once per run and again
-// only when the service check invalidates it.
+// /proc/*/fd. delete uses it only where it cannot take a file lease (see
+// takeLease): on file systems without leases, or for files that another
+// user owns when delete runs without CAP_LEASE. The scan stats every
+// descriptor of every process that this user may inspect, so it is repeated
+// at most once per second and whenever the services are queried again.
 type openFileSet struct {
-	scanned bool
-	holders map[fileKey]int
+	scannedAt time.Time
+	holders   map[fileKey]int
+	scanErr   error
 }
 
 type fileKey struct{ dev, ino uint64 }
 
+// openFileScanInterval is the age after which the scan is repeated. A file
+// opened more recently than this may be missed by the /proc scan, but not
+// by a lease.
+const openFileScanInterval = time.Second
+
 func newOpenFileSet() *openFileSet { return &openFileSet{} }
 
-func (s *openFileSet) invalidate() { s.scanned = false }
+func (s *openFileSet) invalidate() { s.scannedAt = time.Time{} }
 
-// holder returns the ID of a process that has the file open.
-func (s *openFileSet) holder(dev, ino uint64) (int, bool) {
-	if !s.scanned {
+// holder returns the ID of a process that has the file open. An error means
+// /proc could not be read, so whether the file is open is unknown.
+func (s *openFileSet) holder(dev, ino uint64) (int, bool, error) {
+	if s.scannedAt.IsZero() || time.Since(s.scannedAt) > openFileScanInterval {
 		s.scan()
 	}
+	if s.scanErr != nil {
+		return 0, false, s.scanErr
+	}
 	pid, ok := s.holders[fileKey{dev, ino}]
-	return pid, ok
+	return pid, ok, nil
 }
 
 func (s *openFileSet) scan() {
-	s.scanned = true
+	s.scannedAt = time.Now()
 	s.holders = make(map[fileKey]int)
-	procs, err := os.ReadDir("/proc")
-	if err != nil {
+	s.scanErr = nil
+	self := os.Getpid()
+	// A /proc that does not show this process's own descriptors is not a
+	// real process file system (or is hidden), and an empty scan would
+	// wrongly report every file as closed.
+	if _, err := os.ReadDir("/proc/" + strconv.Itoa(self) + "/fd"); err != nil {
+		s.scanErr = fmt.Errorf("read /proc to find open files: %w", err)
 		return
 	}
-	self := os.Getpid()
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		s.scanErr = fmt.Errorf("read /proc to find open files: %w", err)
+		return
+	}
 	for _, p := range procs {
 		pid, err := strconv.Atoi(p.Name())
 		if err != nil || pid == self {
@@ -58,3 +82,52 @@ func (s *openFileSet) scan() {
 		}
 	}
 }
+
+// errNoLease means the file system or the file's owner does not allow a
+// lease, so the /proc scan has to decide.
+var errNoLease = errors.New("no lease")
+
+// takeLease opens the file and takes a write lease on it. The kernel grants
+// a write lease only when no other open file description refers to the file,
+// memory mappings included, so success proves that no process has it open.
+// While the lease is held, another process that opens the file waits until
+// it is released. It returns the descriptor holding the lease, which the
+// caller releases with releaseLease after the unlink.
+func takeLease(dirfd int, name string, want *unix.Statx_t) (int, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+			return -1, errNoLease
+		}
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if st.Ino != want.Ino || uint64(st.Dev) != unix.Mkdev(want.Dev_major, want.Dev_minor) {
+		unix.Close(fd)
+		return -1, errReplaced
+	}
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK)
+	switch {
+	case err == nil:
+		return fd, nil
+	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EBUSY):
+		unix.Close(fd)
+		return -1, errFileOpen
+	}
+	unix.Close(fd)
+	return -1, errNoLease
+}
+
+func releaseLease(fd int) {
+	unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_UNLCK)
+	unix.Close(fd)
+}
+
+var (
+	errFileOpen = errors.New("open in another process")
+	errReplaced = errors.New("replaced while it was checked")
+)

@@ -23,7 +23,7 @@ type deleteFlags struct {
 func (a *app) newDeleteCommand() *cobra.Command {
 	var f deleteFlags
 	cmd := &cobra.Command{
-		Use:   "delete --root DIR [--root DIR]... [--dry-run] [--force] [--on-locked skip|reboot] [--require-stopped NAME]... [--log FILE]",
+		Use:   "delete --root DIR [--root DIR]... [--dry-run] [--force] [--on-locked skip|reboot] [--require-stopped NAME]... [--computer HOST] [--log FILE] [-i FILE]",
 		Short: "Delete the files that records name, when it is safe",
 		Long: `delete reads file records (from list, filter, or PowerShell objects with
 FullName, Length and LastWriteTimeUtc) and deletes each file only when all

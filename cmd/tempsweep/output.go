@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tempsweep/tempsweep/jsonio"
 )
@@ -73,7 +74,22 @@ func (s *tableSink) writeRaw(raw []byte) error {
 func (s *tableSink) writeValue(v any) error {
 	rec, ok := toMap(v)
 	if !ok {
-		return s.writeJSON(v)
+		if _, isScalar := v.(string); isScalar || v == nil {
+			return s.writeJSON(v)
+		}
+		// Records built in Go, such as list's, become maps through their
+		// JSON form, so that every record prints the same way.
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		var m map[string]any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&m) != nil || m == nil {
+			return s.writeJSON(v)
+		}
+		rec = m
 	}
 	switch rec["type"] {
 	case "service":
@@ -128,14 +144,24 @@ func toMap(v any) (map[string]any, bool) {
 	return m, ok
 }
 
+// str formats a field for the table. Control characters, which a file name
+// may contain, are shown as "?" so that they cannot move the cursor or start
+// a fake row on the terminal.
 func str(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return x
+		return strings.Map(replaceControl, x)
 	}
-	return fmt.Sprint(v)
+	return strings.Map(replaceControl, fmt.Sprint(v))
+}
+
+func replaceControl(r rune) rune {
+	if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		return '?'
+	}
+	return r
 }
 
 func toInt(v any) (int64, bool) {
