@@ -41,12 +41,15 @@ const (
 // the line on which the value started and every following line until one
 // whose first non-blank byte is at a column no greater than the invalid
 // value's column and is '{' or '[', or whose whole trimmed text is a JSON
-// string, number, true, false or null. The comparison of columns skips the
+// string, number, true, false or null, or one that holds a whole object at
+// any column. The comparison of columns skips the
 // indented inner lines of a broken pretty-printed value. Inside an
 // unwrapped array it resumes with the next element at a line that starts
 // with a value to the right of the array's '[' column; a line that starts
 // with ']' ends the array, and one that starts with '{' or '[' at or left
-// of that column ends the array and is read as a top-level value.
+// of that column ends the array and is read as a top-level value. An
+// unwrapped array that is never closed, followed by a line that starts with
+// '{' or '[', is reported once and that line is read at the top level.
 type Reader struct {
 	src          io.Reader
 	opts         ReaderOptions
@@ -135,6 +138,13 @@ func (r *Reader) Next() (Value, error) {
 		}
 		r.beginValue()
 		if r.array == arrayAfterElem {
+			if (c == '{' || c == '[') && r.firstOnLine() {
+				// An array that is never closed, followed by records on
+				// lines of their own: report the array once and read on
+				// from this line at the top level.
+				r.array = arrayNone
+				return Value{}, r.newInputError(r.pos, r.line, "',' or ']' after the array element", "")
+			}
 			r.fail(r.pos, "',' or ']' after the array element", "")
 			return Value{}, r.failValue()
 		}
@@ -353,7 +363,14 @@ func (r *Reader) resync() scanStatus {
 // non-blank byte is buf[i], at column col, and sets r.array for it.
 func (r *Reader) resumeAt(buf []byte, i, col int) (scanStatus, bool) {
 	c := buf[i]
-	if !startsValue(c) && c != ']' || col > r.resyncCol {
+	if c == '{' && col > r.resyncCol {
+		// An indented line that holds one whole object is a record, not an
+		// inner line of the broken value.
+		st, whole := r.wholeLineObject(buf, i)
+		if !whole {
+			return st, false
+		}
+	} else if !startsValue(c) && c != ']' || col > r.resyncCol {
 		return scanDone, false
 	}
 	if r.array != arrayNone {
@@ -620,4 +637,34 @@ func lineText(b []byte, maxBytes int) string {
 		b = b[size:]
 	}
 	return sb.String()
+}
+
+// firstOnLine reports whether only blanks precede r.pos on its line.
+func (r *Reader) firstOnLine() bool {
+	start := r.lineStart - r.base
+	if start < 0 {
+		return false
+	}
+	for _, b := range r.buf[start:r.pos] {
+		if b != ' ' && b != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// wholeLineObject reports whether the line from buf[i] is one complete JSON
+// object, ignoring a trailing comma as in an array's element lines.
+func (r *Reader) wholeLineObject(buf []byte, i int) (scanStatus, bool) {
+	j := bytes.IndexByte(buf[i:], '\n')
+	if j < 0 && !r.eof {
+		return scanNeedMore, false
+	}
+	line := buf[i:]
+	if j >= 0 {
+		line = buf[i : i+j]
+	}
+	line = bytes.TrimRight(line, " \t\r")
+	line = bytes.TrimSuffix(line, []byte(","))
+	return scanDone, json.Valid(line)
 }

@@ -129,6 +129,8 @@ var readerCases = []readerCase{
 	{name: "trailing comma", in: "{\"a\":1},\n{\"b\":2}\n", want: []string{"1 error", `2 {"b":2}`}},
 	{name: "broken pretty object", in: "{\n  \"a\": 1,\n  \"b\": oops,\n  \"c\": {\n    \"d\": 1\n  }\n}\n{\"e\":5}\n", want: []string{"1 error", `8 {"e":5}`}},
 	{name: "broken element", in: "[\n  {\"a\":1},\n  {\"b\":x},\n  {\"c\":3}\n]\n{\"d\":4}\n", unwrap: true, want: []string{`2 {"a":1}`, "3 error", `4 {"c":3}`, `6 {"d":4}`}},
+	{name: "unclosed array then records", in: "[\n{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n", unwrap: true, want: []string{`2 {"a":1}`, "3 error", `3 {"b":2}`, `4 {"c":3}`}},
+	{name: "indented records after bad line", in: "oops\n  {\"a\":1}\n  {\"b\":2}\n", want: []string{"1 error", `2 {"a":1}`, `3 {"b":2}`}},
 	{name: "broken pretty element", in: strings.Replace(powerShellArray, "12", "1 2", 1), unwrap: true, want: []string{"2 error", psSecond}},
 	{name: "missing comma", in: "[\n  1\n  2,\n  3\n]\n", unwrap: true, want: []string{"2 1", "3 error", "4 3"}},
 	{name: "element trailing comma", in: "[1,2,]\n{\"a\":1}\n", unwrap: true, want: []string{"1 1", "1 2", "1 error", `2 {"a":1}`}},
