@@ -76,6 +76,10 @@ else
 	status=1
 fi
 
+# The end-to-end test cleans C:\Exchsrvr\Webtemp of this fresh prefix, the
+# path the job has on a real Exchange server.
+export TEMPSWEEP_TEST_WEBTEMP_BASE='C:\'
+
 if [ $# -eq 0 ]; then
 	set -- ./...
 fi
