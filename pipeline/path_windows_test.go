@@ -187,7 +187,7 @@ func TestLocateRejectsOutsideRoot(t *testing.T) {
 
 func TestHostForRoot(t *testing.T) {
 	cases := map[string]string{
-		`\\web1\c$\Exchsrvr\Webtemp`:        "web1",
+		`\\web1\c$\Exchsrvr\Webtemp`:       "web1",
 		`\\?\UNC\web2\c$\Exchsrvr\Webtemp`: "web2",
 		`\\?\C:\Exchsrvr\Webtemp`:          "admin",
 		`C:\Exchsrvr\Webtemp`:              "admin",

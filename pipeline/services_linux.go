@@ -28,6 +28,11 @@ func openServiceManager(host string) (ServiceManager, error) {
 func (m *systemdManager) Close() error { return nil }
 
 func (m *systemdManager) Query(ctx context.Context, name string) (ServiceRecord, error) {
+	// systemctl may expand a pattern to several units and report only one
+	// of them, so a pattern could open a gate on the wrong unit.
+	if name == "" || strings.ContainsAny(name, "*?[") {
+		return ServiceRecord{}, fmt.Errorf("query %q: a service name must be one unit name, not empty or a pattern", name)
+	}
 	args := []string{"show", "--no-pager", "--property=Id,LoadState,ActiveState,Description"}
 	if m.host != "" {
 		args = append(args, "--host="+m.host)

@@ -101,3 +101,13 @@ func TestRequireStateGate(t *testing.T) {
 		t.Error("failed query opened the gate")
 	}
 }
+
+func TestSystemdRejectsPatterns(t *testing.T) {
+	fakeSystemctl(t, "Id=web.service\nLoadState=loaded\nActiveState=inactive\n", 0)
+	m, _ := OpenServiceManager("")
+	for _, name := range []string{"web*", "w?b", "[a]web", ""} {
+		if _, err := m.Query(context.Background(), name); err == nil {
+			t.Errorf("Query(%q) gave no error", name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -82,6 +83,9 @@ func recordPath(obj jsonio.Object) (string, error) {
 		b, err := base64.StdEncoding.DecodeString(encoded)
 		if err != nil || len(b) == 0 {
 			return "", invalidRecord("record's \"pathBytes\" is not valid base64")
+		}
+		if bytes.IndexByte(b, 0) >= 0 {
+			return "", invalidRecord("record's \"pathBytes\" contains a NUL byte")
 		}
 		return string(b), nil
 	}
