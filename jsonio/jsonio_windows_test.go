@@ -7,7 +7,7 @@ import (
 )
 
 func TestIsClosedPipeWindows(t *testing.T) {
-	for _, errno := range []syscall.Errno{109, 232} {
+	for _, errno := range []syscall.Errno{109, 232, 233} {
 		if !IsClosedPipe(&fs.PathError{Op: "write", Path: "stdout", Err: errno}) {
 			t.Errorf("Errno %d is not a closed pipe", errno)
 		}

@@ -424,6 +424,16 @@ func (r *Reader) start() error {
 
 	head := r.buf[:r.end]
 	bomLen := 0
+	// A byte order mark says how the text was written, so it wins over the
+	// encoding option, which is meant for text without one.
+	switch {
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		enc = "utf-8"
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		enc = "utf-16le"
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		enc = "utf-16be"
+	}
 	switch {
 	case enc == "" || enc == "utf-8":
 		if bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")) {

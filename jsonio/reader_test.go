@@ -400,3 +400,11 @@ func TestReaderUTF16Chunks(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestReaderBOMWinsOverEncodingOption(t *testing.T) {
+	in := encodeUTF16("{\"a\":\"\u00e9\"}\n", false, true)
+	got := readAll(t, bytes.NewReader(in), ReaderOptions{Encoding: "windows-1252"})
+	if len(got) != 1 || got[0] != "1 {\"a\":\"\u00e9\"}" {
+		t.Errorf("got %q", got)
+	}
+}

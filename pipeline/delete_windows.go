@@ -324,6 +324,11 @@ func deleteError(path string, err error) Outcome {
 // NOTE: the session manager deletes whatever has this path at restart; the
 // identity checked here cannot be pinned until then.
 func scheduleDelete(handle windows.Handle, path string, attrs uint32) Outcome {
+	// MoveFileEx records the deletion in this computer's registry, so a
+	// file on a network share would be scheduled on the wrong machine.
+	if strings.HasPrefix(path, `\\`) {
+		return skipped(ReasonLocked, "%s is locked, and a deletion at restart can only be scheduled on the computer that has the file", path)
+	}
 	readOnly := attrs&windows.FILE_ATTRIBUTE_READONLY != 0
 	if readOnly {
 		if err := setAttributes(handle, attrs&^windows.FILE_ATTRIBUTE_READONLY); err != nil {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -24,6 +25,11 @@ func absRoot(root string) (string, error) {
 		// dots and spaces from the last name.
 		path = filepath.Clean(path)
 	} else {
+		// "C:" and "C:dir" are relative to the current directory of drive
+		// C:, which is easy to mistake for the root of the drive.
+		if vol := filepath.VolumeName(path); vol != "" {
+			return "", fmt.Errorf("%q is relative to the current directory of drive %s: write %s\\%s", root, vol, vol, path[len(vol):])
+		}
 		var err error
 		if path, err = filepath.Abs(path); err != nil {
 			return "", err

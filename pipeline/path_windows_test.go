@@ -199,3 +199,11 @@ func TestHostForRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestAbsRootRejectsDriveRelative(t *testing.T) {
+	for _, root := range []string{`C:`, `C:wt`, `c:Exchsrvr\Webtemp`} {
+		if got, err := absRoot(root); err == nil {
+			t.Errorf("absRoot(%q) = %q, want an error", root, got)
+		}
+	}
+}

@@ -144,9 +144,9 @@ func toMap(v any) (map[string]any, bool) {
 	return m, ok
 }
 
-// str formats a field for the table. Control characters, which a file name
-// may contain, are shown as "?" so that they cannot move the cursor or start
-// a fake row on the terminal.
+// str formats a field for the table. Control and format characters, which
+// a file name may contain, are shown as "?" so that they cannot move the
+// cursor, start a fake row or reorder text (U+202E) on the terminal.
 func str(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -158,7 +158,7 @@ func str(v any) string {
 }
 
 func replaceControl(r rune) rune {
-	if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+	if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
 		return '?'
 	}
 	return r
