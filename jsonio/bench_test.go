@@ -77,6 +77,27 @@ func BenchmarkWriteRaw(b *testing.B) {
 	}
 }
 
+// BenchmarkWriteCompact writes the records that BenchmarkWriteRaw writes,
+// which are compact, without the search for whitespace.
+func BenchmarkWriteCompact(b *testing.B) {
+	data := benchRecords(10_000)
+	records := bytes.SplitAfter(data, []byte("\n"))
+	records = records[:len(records)-1]
+	for k, rec := range records {
+		records[k] = bytes.TrimSuffix(rec, []byte("\n"))
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	w := NewWriter(io.Discard, WriterOptions{})
+	for b.Loop() {
+		for _, rec := range records {
+			if err := w.WriteCompact(rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 func BenchmarkParseObject(b *testing.B) {
 	data := benchRecords(1)
 	b.SetBytes(int64(len(data)))

@@ -61,6 +61,28 @@ func (w *Writer) WriteRaw(raw []byte) error {
 	return nil
 }
 
+// WriteCompact writes raw, which must be one valid JSON value without
+// whitespace outside its strings, as WriteRaw would write it. It copies raw
+// without looking for whitespace to drop, unless WriterOptions.ASCII is set,
+// when it escapes as WriteRaw does. Like WriteRaw, it does not validate raw.
+func (w *Writer) WriteCompact(raw []byte) error {
+	if w.ascii {
+		return w.WriteRaw(raw)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if len(raw) == 0 {
+		return errEmptyValue
+	}
+	w.buf = append(w.buf, raw...)
+	w.buf = append(w.buf, '\n')
+	if len(w.buf) >= writeBufferSize {
+		return w.Flush()
+	}
+	return nil
+}
+
 // WriteValue encodes v as encoding/json does with HTML escaping turned
 // off, so json.Number and json.RawMessage keep their digits.
 func (w *Writer) WriteValue(v any) error {

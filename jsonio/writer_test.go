@@ -51,6 +51,38 @@ func TestWriteRaw(t *testing.T) {
 	}
 }
 
+func TestWriteCompactMatchesWriteRaw(t *testing.T) {
+	values := []string{
+		`{"a":1}`, `{"a b":" c d "}`, `["x\" y","\\"," z"]`, `123456789012345678901234567890`,
+		`"<a href=\"x\">&amp;</a>"`, "\"é😀\u2028\"", `{"é":"café"}`, `"a😀b"`, `"\u00e9\"é"`,
+	}
+	for _, ascii := range []bool{false, true} {
+		for _, value := range values {
+			var raw, compact bytes.Buffer
+			rawWriter := NewWriter(&raw, WriterOptions{ASCII: ascii})
+			compactWriter := NewWriter(&compact, WriterOptions{ASCII: ascii})
+			if err := rawWriter.WriteRaw([]byte(value)); err != nil {
+				t.Fatalf("WriteRaw(%s): %v", value, err)
+			}
+			if err := compactWriter.WriteCompact([]byte(value)); err != nil {
+				t.Fatalf("WriteCompact(%s): %v", value, err)
+			}
+			rawWriter.Flush()
+			compactWriter.Flush()
+			if compact.String() != raw.String() {
+				t.Errorf("ascii=%v: WriteCompact(%s) wrote %q, WriteRaw wrote %q", ascii, value, compact.String(), raw.String())
+			}
+		}
+	}
+}
+
+func TestWriteCompactEmpty(t *testing.T) {
+	w := NewWriter(&bytes.Buffer{}, WriterOptions{})
+	if err := w.WriteCompact(nil); err == nil {
+		t.Error("WriteCompact of nothing returned no error")
+	}
+}
+
 func TestWriteRawEmpty(t *testing.T) {
 	w := NewWriter(&bytes.Buffer{}, WriterOptions{})
 	if err := w.WriteRaw([]byte(" \n")); err == nil {

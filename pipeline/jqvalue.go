@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// maxDecodeDepth is how deeply arrays and objects may nest in a value that
-// DecodeJQValue decodes, the same limit as encoding/json's.
+// maxDecodeDepth is the nesting limit of arrays and objects in a decoded
+// value, the same limit as encoding/json's.
 const maxDecodeDepth = 10000
 
 // JQDecoder turns JSON text into the values that gojq runs on. It keeps no
@@ -24,16 +24,18 @@ type JQDecoder struct {
 	// to size the next one's map.
 	objectSize int
 	scratch    []byte
+	// spaced records whether the last text had whitespace between tokens.
+	spaced bool
 }
 
 // Decode decodes text, which must be one JSON value in valid UTF-8 (as
 // jsonio.Reader returns them), with whitespace allowed around it. Objects
 // become map[string]any (the last of duplicate keys wins), arrays []any,
 // strings string, and true, false and null bool and nil. An integer whose
-// text is canonical and fits in an int becomes an int; every other number
+// text is canonical and fits in an int becomes an int. Every other number
 // becomes a json.Number with its text unchanged, so that numbers gojq does
-// not touch are written back exactly as they came. Strings without
-// escapes share memory with text.
+// not touch are written back exactly as they came. Strings without escapes
+// share memory with text.
 //
 // Decode returns an error for text that is not valid JSON. It does not
 // check the UTF-8 inside strings.
@@ -41,6 +43,7 @@ func (d *JQDecoder) Decode(text string) (any, error) {
 	d.text = text
 	d.pos = 0
 	d.depth = 0
+	d.spaced = false
 	v, err := d.value(true)
 	if err != nil {
 		return nil, err
@@ -57,11 +60,16 @@ func (d *JQDecoder) skipSpace() {
 		switch d.text[d.pos] {
 		case ' ', '\t', '\n', '\r':
 			d.pos++
+			d.spaced = true
 		default:
 			return
 		}
 	}
 }
+
+// Compact reports whether the text that Decode last decoded had no
+// whitespace outside its strings, so that it can be written as it is.
+func (d *JQDecoder) Compact() bool { return !d.spaced }
 
 func (d *JQDecoder) syntaxError(expected string) error {
 	if d.pos >= len(d.text) {
@@ -212,6 +220,10 @@ func (d *JQDecoder) stringText() (string, error) {
 	i := start
 	for i < len(d.text) {
 		c := d.text[i]
+		if stringPlain[c] {
+			i++
+			continue
+		}
 		if c == '"' {
 			d.pos = i + 1
 			return d.text[start:i], nil
@@ -317,11 +329,20 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
+// stringPlain marks the bytes that stringText passes over without a look:
+// all but '"', '\\' and control characters.
+var stringPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x100; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 var errInvalidNumber = errors.New("decode value: invalid number")
 
-// number decodes the number at d.pos. Integers of up to 18 digits are
-// parsed at once; their text is canonical except for "-0", which stays a
-// json.Number so that it is written back as it came.
+// number decodes the number at d.pos. Integers of up to 18 digits become
+// ints, because their text is what strconv writes back, except for "-0",
+// which stays a json.Number.
 func (d *JQDecoder) number() (any, error) {
 	start := d.pos
 	i := start

@@ -24,6 +24,10 @@ type ListOptions struct {
 	Host string
 	// Now returns the listing time; time.Now when nil.
 	Now func() time.Time
+	// EncodeJSON makes List fill in each record's JSON field. Where the
+	// platform stats files in parallel, the goroutines that stat them also
+	// encode them, so that the caller need not encode the records one by one.
+	EncodeJSON bool
 }
 
 // fileStat is what a platform reports about one directory entry.
@@ -131,6 +135,27 @@ func (e *readDirError) Error() string { return e.err.Error() }
 // walkDir emits the selected files of dir and then walks its subdirectories.
 func (w *walk) walkDir(dir dirHandle, dirPath string) error {
 	var subdirs []string
+	var err error
+	if batch, ok := dir.(batchStatter); ok {
+		subdirs, err = w.readBatched(dir, batch, dirPath)
+	} else {
+		subdirs, err = w.readOneByOne(dir, dirPath)
+	}
+	if err != nil {
+		return err
+	}
+	for _, name := range subdirs {
+		if err := w.descend(dir, dirPath, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readOneByOne emits the selected files of dir, stating each entry while
+// readEntries passes it on, and returns the subdirectories to walk.
+func (w *walk) readOneByOne(dir dirHandle, dirPath string) ([]string, error) {
+	var subdirs []string
 	err := dir.readEntries(func(e dirEntry) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
@@ -164,15 +189,14 @@ func (w *walk) walkDir(dir dirHandle, dirPath string) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, name := range subdirs {
-		if err := w.descend(dir, dirPath, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return subdirs, err
+}
+
+// mountChecker is a dirHandle that reports whether it is the root of a
+// mount. A bind mount of a folder from the same file system has the same
+// device as its parent, so the device check alone does not stop at it.
+type mountChecker interface {
+	mountPoint() bool
 }
 
 func (w *walk) descend(parent dirHandle, parentPath, name string) error {
@@ -184,6 +208,9 @@ func (w *walk) descend(parent dirHandle, parentPath, name string) error {
 	}
 	defer sub.close()
 	if sub.device() != w.device {
+		return nil
+	}
+	if m, ok := sub.(mountChecker); ok && m.mountPoint() {
 		return nil
 	}
 	err = w.walkDir(sub, path)
@@ -209,9 +236,7 @@ func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 		Name:     name,
 		Ext:      filepath.Ext(name),
 		Size:     st.size,
-		ModTime:  formatTime(st.modTime),
 		Age:      int64(listedAt.Sub(st.modTime) / time.Second),
-		ListedAt: formatTime(listedAt),
 		Host:     w.host,
 		FileID:   st.fileID,
 		ReadOnly: st.readOnly,
@@ -225,17 +250,42 @@ func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 		rec.Ext = strings.ToValidUTF8(rec.Ext, "\uFFFD")
 		rec.Root = strings.ToValidUTF8(rec.Root, "\uFFFD")
 	}
-	rec.AccessTime = formatOptionalTime(st.accessTime)
-	rec.ChangeTime = formatOptionalTime(st.changeTime)
-	rec.BirthTime = formatOptionalTime(st.birthTime)
+	setRecordTimes(rec, st, listedAt)
 	return rec
 }
 
-func formatOptionalTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
+// setRecordTimes formats the record's times into one string and slices it,
+// which saves an allocation per time. A time equal to an earlier one, as the
+// access, change and birth times often are, reuses that one's text.
+func setRecordTimes(rec *FileRecord, st fileStat, listedAt time.Time) {
+	times := [...]time.Time{st.modTime, listedAt, st.accessTime, st.changeTime, st.birthTime}
+	fields := [...]*string{&rec.ModTime, &rec.ListedAt, &rec.AccessTime, &rec.ChangeTime, &rec.BirthTime}
+	// spans[k] locates times[k] in text; the optional times, from index
+	// 2 on, have an empty span when the platform does not report them.
+	var spans [len(times)][2]int
+	var storage [len(times) * 32]byte
+	text := storage[:0]
+	for k, t := range times {
+		if k >= 2 && t.IsZero() {
+			continue
+		}
+		spans[k] = [2]int{-1, -1}
+		for j := range k {
+			if times[j].Equal(t) {
+				spans[k] = spans[j]
+				break
+			}
+		}
+		if spans[k][0] < 0 {
+			start := len(text)
+			text = appendTime(text, t)
+			spans[k] = [2]int{start, len(text)}
+		}
 	}
-	return formatTime(t)
+	all := string(text)
+	for k, span := range spans {
+		*fields[k] = all[span[0]:span[1]]
+	}
 }
 
 func (l *Lister) selects(name string) bool {

@@ -1,8 +1,9 @@
 package pipeline
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"time"
@@ -47,31 +48,64 @@ func (d *unixDir) openSubdir(name string) (dirHandle, error) {
 	return newUnixDir(fd, d.file.Name()+"/"+name)
 }
 
-// readEntries reads the directory in batches so that a directory of a
-// million files never has all its names in memory at once.
+// direntBufferSize is the size of the buffer that each getdents64 call
+// fills with entries.
+const direntBufferSize = 32 << 10
+
+// readEntries reads the directory with getdents64 into one buffer at a
+// time, so that a directory of a million files never has all its names in
+// memory at once, and an entry costs one allocation, for its name.
 func (d *unixDir) readEntries(fn func(dirEntry) error) error {
+	buf := make([]byte, direntBufferSize)
 	for {
-		batch, err := d.file.ReadDir(4096)
-		for _, e := range batch {
-			t := e.Type()
-			entry := dirEntry{
-				name:      e.Name(),
-				dir:       t.IsDir(),
-				regular:   t.IsRegular(),
-				link:      t&os.ModeSymlink != 0,
-				typeKnown: true,
-			}
-			if err := fn(entry); err != nil {
-				return err
-			}
-		}
-		if err == io.EOF {
-			return nil
+		n, err := unix.Getdents(d.fd, buf)
+		if err == unix.EINTR {
+			continue
 		}
 		if err != nil {
 			return &readDirError{err: err}
 		}
+		if n <= 0 {
+			return nil
+		}
+		if err := passDirents(buf[:n], fn); err != nil {
+			return err
+		}
 	}
+}
+
+// passDirents calls fn for each linux_dirent64 in buf but "." and "..".
+// An entry whose type the file system does not report (DT_UNKNOWN) is
+// passed with typeKnown false, to be stat'ed.
+func passDirents(buf []byte, fn func(dirEntry) error) error {
+	const nameOffset = 19 // d_ino (8), d_off (8), d_reclen (2), d_type (1)
+	for len(buf) >= nameOffset {
+		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+		if reclen < nameOffset || reclen > len(buf) {
+			return &readDirError{err: fmt.Errorf("malformed directory entry of %d bytes", reclen)}
+		}
+		rec := buf[:reclen]
+		buf = buf[reclen:]
+		name := rec[nameOffset:]
+		if end := bytes.IndexByte(name, 0); end >= 0 {
+			name = name[:end]
+		}
+		if string(name) == "." || string(name) == ".." {
+			continue
+		}
+		typ := rec[18]
+		entry := dirEntry{
+			name:      string(name),
+			dir:       typ == unix.DT_DIR,
+			regular:   typ == unix.DT_REG,
+			link:      typ == unix.DT_LNK,
+			typeKnown: typ != unix.DT_UNKNOWN,
+		}
+		if err := fn(entry); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *unixDir) stat(name string) (fileStat, error) {
@@ -111,7 +145,18 @@ func statxTime(t unix.StatxTimestamp) time.Time {
 }
 
 func formatUnixFileID(dev, ino uint64) string {
-	return strconv.FormatUint(dev, 10) + ":" + strconv.FormatUint(ino, 10)
+	var buf [41]byte
+	id := strconv.AppendUint(buf[:0], dev, 10)
+	id = append(id, ':')
+	return string(strconv.AppendUint(id, ino, 10))
 }
 
 var _ = fmt.Sprint
+
+// concurrentStat marks unixDir as a batchStatter: stat is one statx call on
+// the directory's descriptor and keeps no state.
+func (d *unixDir) concurrentStat() {}
+
+// mountPoint reports whether the directory is the root of a mount, bind
+// mounts included.
+func (d *unixDir) mountPoint() bool { return isMountRoot(d.fd, "") }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tempsweep/tempsweep/jsonio"
 )
@@ -40,7 +41,7 @@ func parseTarget(obj jsonio.Object) (target, error) {
 	var t target
 	if raw, ok := obj.Get("type"); ok {
 		var typ string
-		if json.Unmarshal(raw, &typ) != nil || typ != "file" {
+		if unmarshalString(raw, &typ) != nil || typ != "file" {
 			return t, invalidRecord("record type is %s, not \"file\"", raw)
 		}
 	}
@@ -67,7 +68,7 @@ func parseTarget(obj jsonio.Object) (target, error) {
 		return t, invalidRecord("record's %q: %v", timeKey, err)
 	}
 	if raw, ok := obj.Get("fileId"); ok && string(raw) != "null" {
-		if json.Unmarshal(raw, &t.fileID) != nil || t.fileID == "" {
+		if unmarshalString(raw, &t.fileID) != nil || t.fileID == "" {
 			return t, invalidRecord("record's \"fileId\" is %s, not a non-empty string", raw)
 		}
 	}
@@ -77,7 +78,7 @@ func parseTarget(obj jsonio.Object) (target, error) {
 func recordPath(obj jsonio.Object) (string, error) {
 	if raw, ok := obj.Get("pathBytes"); ok && string(raw) != "null" {
 		var encoded string
-		if err := json.Unmarshal(raw, &encoded); err != nil {
+		if err := unmarshalString(raw, &encoded); err != nil {
 			return "", invalidRecord("record's \"pathBytes\" is not a string")
 		}
 		b, err := base64.StdEncoding.DecodeString(encoded)
@@ -94,7 +95,7 @@ func recordPath(obj jsonio.Object) (string, error) {
 		return "", invalidRecord("record has no path (expected \"path\" or \"FullName\")")
 	}
 	var path string
-	if err := json.Unmarshal(raw, &path); err != nil || path == "" {
+	if err := unmarshalString(raw, &path); err != nil || path == "" {
 		return "", invalidRecord("record's %q is %s, not a non-empty string", key, raw)
 	}
 	if strings.ContainsRune(path, 0) {
@@ -121,15 +122,36 @@ func lookupField(obj jsonio.Object, keys ...string) (json.RawMessage, string, bo
 // 5.1's date object {"value": "\/Date(...)\/", "DateTime": ...}.
 func parseRecordTime(raw json.RawMessage) (time.Time, int, error) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := unmarshalString(raw, &s); err != nil {
 		obj, objErr := jsonio.ParseObject(raw)
 		if objErr != nil {
 			return time.Time{}, 0, errors.New("not a date string")
 		}
 		value, _, ok := obj.GetFold("value")
-		if !ok || json.Unmarshal(value, &s) != nil {
+		if !ok || unmarshalString(value, &s) != nil {
 			return time.Time{}, 0, errors.New("date object has no string \"value\"")
 		}
 	}
 	return ParseTime(s)
+}
+
+// unmarshalString decodes raw, a JSON string, into dst as json.Unmarshal
+// does, with a fast path for the common string that needs no unescaping.
+// Any other JSON, such as a number, is left to json.Unmarshal and its error.
+func unmarshalString(raw json.RawMessage, dst *string) error {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		inner := raw[1 : len(raw)-1]
+		plain := utf8.Valid(inner)
+		for _, c := range inner {
+			if c < 0x20 || c == '"' || c == '\\' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			*dst = string(inner)
+			return nil
+		}
+	}
+	return json.Unmarshal(raw, dst)
 }

@@ -112,20 +112,19 @@ func (a *app) runDelete(f deleteFlags) error {
 	rep := a.newReporter("records")
 	incomplete := 0
 	var buf []byte
-	invalid, err := a.readValues(in, rep, func(v jsonio.Value) error {
+	invalid, err := a.readObjects(in, rep, func(line int, obj jsonio.Object, err error) error {
 		if readerGone(a.stdout) {
 			return errReaderGone
 		}
-		obj, err := jsonio.ParseObject(v.Raw)
 		if err != nil {
 			incomplete++
-			rep.warn("tempsweep: delete: line %d: invalid record: %v", v.Line, err)
+			rep.warn("tempsweep: delete: line %d: invalid record: %v", line, err)
 			rep.add(string(pipeline.ActionSkipped), 0)
 			return nil
 		}
 		out := deleter.Process(a.ctx, obj)
 		if out.Reason == pipeline.ReasonInvalidRecord {
-			rep.warn("tempsweep: delete: line %d: invalid record: %v", v.Line, out.Err)
+			rep.warn("tempsweep: delete: line %d: invalid record: %v", line, out.Err)
 		}
 		setOutcome(&obj, out)
 		buf = obj.AppendJSON(buf[:0])
@@ -135,14 +134,14 @@ func (a *app) runDelete(f deleteFlags) error {
 			incomplete++
 		}
 		if log != nil {
-			if err := log.WriteRaw(buf); err != nil {
+			if err := log.WriteCompact(buf); err != nil {
 				return fatalError(fmt.Errorf("write log: %w", err))
 			}
 			if err := log.Flush(); err != nil {
 				return fatalError(fmt.Errorf("write log: %w", err))
 			}
 		}
-		if err := sink.writeRaw(buf); err != nil {
+		if err := sink.writeCompact(buf); err != nil {
 			return err
 		}
 		// Flushing each record lets delete notice at once that nobody reads
@@ -174,13 +173,27 @@ func setOutcome(obj *jsonio.Object, out pipeline.Outcome) {
 	obj.Delete("action")
 	obj.Delete("reason")
 	obj.Delete("error")
-	obj.Set("action", mustJSON(string(out.Action)))
+	obj.Set("action", quoteCode(string(out.Action)))
 	if out.Reason != "" {
-		obj.Set("reason", mustJSON(string(out.Reason)))
+		obj.Set("reason", quoteCode(string(out.Reason)))
 	}
 	if out.Err != nil {
 		obj.Set("error", mustJSON(out.Err.Error()))
 	}
+}
+
+// quoteCode quotes an action or reason code, which are lowercase words
+// joined by '-' and so need no escapes, without encoding/json's reflection.
+func quoteCode(code string) json.RawMessage {
+	for _, c := range []byte(code) {
+		if (c < 'a' || c > 'z') && c != '-' {
+			return mustJSON(code)
+		}
+	}
+	quoted := make(json.RawMessage, 0, len(code)+2)
+	quoted = append(quoted, '"')
+	quoted = append(quoted, code...)
+	return append(quoted, '"')
 }
 
 func mustJSON(s string) json.RawMessage {

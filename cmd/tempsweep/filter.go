@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/tempsweep/tempsweep/jsonio"
 	"github.com/tempsweep/tempsweep/pipeline"
 )
 
@@ -70,35 +69,10 @@ func (a *app) runFilter(args []string, f filterFlags) error {
 	}
 	defer closeInput()
 
+	defer tuneGC()()
 	sink := a.newSink()
 	rep := a.newReporter("records")
-	failed := 0
-	invalid, err := a.readValues(in, rep, func(v jsonio.Value) error {
-		input, err := decodeValue(v.Raw)
-		if err != nil {
-			return err
-		}
-		passed := 0
-		err = filter.Run(a.ctx, input, func(result any, unchanged bool) error {
-			passed++
-			if unchanged {
-				return sink.writeRaw(v.Raw)
-			}
-			return sink.writeValue(result)
-		})
-		var exit *exitError
-		if err != nil && !errors.As(err, &exit) && !jsonio.IsClosedPipe(err) && a.ctx.Err() == nil {
-			failed++
-			rep.warn("tempsweep: filter: line %d: %v", v.Line, err)
-			err = nil
-		}
-		if passed > 0 {
-			rep.add("passed", 0)
-		} else {
-			rep.add("dropped", 0)
-		}
-		return err
-	})
+	invalid, failed, err := a.filterRecords(in, filter, sink, rep)
 	if err := a.finishOutput(sink, rep, err); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,11 +29,7 @@ func (a *app) readValues(in io.Reader, rep *reporter, fn func(jsonio.Value) erro
 		var inputErr *jsonio.InputError
 		if errors.As(err, &inputErr) {
 			invalid++
-			rep.warn("tempsweep: %s: %v", a.command, err)
-			if hint := inputHint(inputErr.Text); hint != "" && !hinted {
-				hinted = true
-				rep.warn("hint: %s", hint)
-			}
+			a.reportInputError(rep, inputErr, &hinted)
 			continue
 		}
 		if err != nil {
@@ -41,6 +38,135 @@ func (a *app) readValues(in io.Reader, rep *reporter, fn func(jsonio.Value) erro
 		if err := fn(v); err != nil {
 			return invalid, err
 		}
+	}
+}
+
+// parsedObject is one input value parsed as a JSON object, or what kept it
+// from being one.
+type parsedObject struct {
+	line int
+	obj  jsonio.Object
+	// parseErr is set for a value that is JSON but not an object.
+	parseErr error
+	// inputErr is set for a value that could not be read.
+	inputErr *jsonio.InputError
+	// err is a failure to read the input, which ends it.
+	err error
+}
+
+// readObjects reads the JSON values of in, as readValues does, and calls fn
+// with each parsed as an object. Another goroutine reads and parses the
+// values ahead, in batches that keep the hand-overs between the goroutines
+// few, so that delete spends its own time on the files. fn gets the value's
+// line, the object, and the error for a value that is not an object.
+// readObjects returns the number of values that could not be read, and the
+// error that ended the loop.
+func (a *app) readObjects(in io.Reader, rep *reporter, fn func(line int, obj jsonio.Object, parseErr error) error) (int, error) {
+	const batchesAhead = 4
+	batches := make(chan []parsedObject, batchesAhead)
+	stop := make(chan struct{})
+	defer close(stop)
+	go a.parseObjects(in, batches, stop)
+
+	invalid := 0
+	hinted := false
+	for batch := range batches {
+		for _, p := range batch {
+			if err := a.interrupted(); err != nil {
+				return invalid, err
+			}
+			switch {
+			case p.inputErr != nil:
+				invalid++
+				a.reportInputError(rep, p.inputErr, &hinted)
+				continue
+			case p.err != nil:
+				return invalid, p.err
+			}
+			if err := fn(p.line, p.obj, p.parseErr); err != nil {
+				return invalid, err
+			}
+		}
+	}
+	if err := a.interrupted(); err != nil {
+		return invalid, err
+	}
+	return invalid, nil
+}
+
+// parseObjects sends the values of in to batches, parsed as objects, until
+// the input ends or fails, or stop is closed. A batch is sent when it has
+// parseBatchSize values, and before every read from in, which may wait for
+// the writer of the input, so that no record is held back while more are
+// awaited. It closes batches at the end.
+func (a *app) parseObjects(in io.Reader, batches chan<- []parsedObject, stop <-chan struct{}) {
+	const parseBatchSize = 64
+	defer close(batches)
+	var batch []parsedObject
+	stopped := false
+	send := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case batches <- batch:
+			batch = nil
+			return true
+		case <-stop:
+			stopped = true
+			return false
+		}
+	}
+	source := &flushingReader{r: in, beforeRead: func() { send() }}
+	reader := jsonio.NewReader(source, jsonio.ReaderOptions{UnwrapArrays: true, Encoding: a.inputEncoding})
+	for !stopped {
+		v, err := reader.Next()
+		if err == io.EOF {
+			send()
+			return
+		}
+		var p parsedObject
+		var inputErr *jsonio.InputError
+		switch {
+		case errors.As(err, &inputErr):
+			p.inputErr = inputErr
+		case err != nil:
+			p.err = fatalError(fmt.Errorf("read input: %w", err))
+		default:
+			// The object's values share memory with the text, which the
+			// reader reuses after the next call.
+			p.line = v.Line
+			p.obj, p.parseErr = jsonio.ParseObject(bytes.Clone(v.Raw))
+		}
+		batch = append(batch, p)
+		if p.err != nil {
+			send()
+			return
+		}
+		if len(batch) == parseBatchSize && !send() {
+			return
+		}
+	}
+}
+
+// flushingReader calls beforeRead before every read from r.
+type flushingReader struct {
+	r          io.Reader
+	beforeRead func()
+}
+
+func (f *flushingReader) Read(p []byte) (int, error) {
+	f.beforeRead()
+	return f.r.Read(p)
+}
+
+// reportInputError reports a value that could not be read, with a hint the
+// first time that the input looks like PowerShell's formatted output.
+func (a *app) reportInputError(rep *reporter, err *jsonio.InputError, hinted *bool) {
+	rep.warn("tempsweep: %s: %v", a.command, err)
+	if hint := inputHint(err.Text); hint != "" && !*hinted {
+		*hinted = true
+		rep.warn("hint: %s", hint)
 	}
 }
 

@@ -38,10 +38,12 @@ root, name, ext, size, modTime, accessTime, changeTime, birthTime, age
 
 func (a *app) runList(roots []string, opts pipeline.ListOptions) error {
 	opts.Host, _ = os.Hostname()
+	opts.EncodeJSON = true
 	lister, err := pipeline.NewLister(opts)
 	if err != nil {
 		return usageError("%v", err)
 	}
+	defer tuneGC()()
 	sink := a.newSink()
 	rep := a.newReporter("files")
 	warnings := 0
@@ -49,9 +51,14 @@ func (a *app) runList(roots []string, opts pipeline.ListOptions) error {
 		warnings++
 		rep.warn("tempsweep: list: %v", err)
 	}
+	var line []byte
 	emit := func(rec *pipeline.FileRecord) error {
 		rep.add("listed", rec.Size)
-		return sink.writeValue(rec)
+		if rec.JSON != nil {
+			return sink.writeCompact(rec.JSON)
+		}
+		line = rec.AppendJSON(line[:0])
+		return sink.writeCompact(line)
 	}
 	var rootErr error
 	for _, root := range roots {

@@ -30,6 +30,9 @@ import (
 // recordSink writes a command's output records.
 type recordSink interface {
 	writeRaw(raw []byte) error
+	// writeCompact writes raw, which has no whitespace outside its strings,
+	// without looking for whitespace to drop.
+	writeCompact(raw []byte) error
 	writeValue(v any) error
 	flush() error
 }
@@ -48,9 +51,10 @@ func (a *app) newSink() recordSink {
 
 type ndjsonSink struct{ w *jsonio.Writer }
 
-func (s *ndjsonSink) writeRaw(raw []byte) error { return s.w.WriteRaw(raw) }
-func (s *ndjsonSink) writeValue(v any) error    { return s.w.WriteValue(v) }
-func (s *ndjsonSink) flush() error              { return s.w.Flush() }
+func (s *ndjsonSink) writeRaw(raw []byte) error     { return s.w.WriteRaw(raw) }
+func (s *ndjsonSink) writeCompact(raw []byte) error { return s.w.WriteCompact(raw) }
+func (s *ndjsonSink) writeValue(v any) error        { return s.w.WriteValue(v) }
+func (s *ndjsonSink) flush() error                  { return s.w.Flush() }
 
 // tableSink writes file and service records as aligned rows, and any other
 // value as its JSON text.
@@ -136,6 +140,8 @@ func (s *tableSink) writeJSON(v any) error {
 	_, err = s.w.Write(append(b, '\n'))
 	return err
 }
+
+func (s *tableSink) writeCompact(raw []byte) error { return s.writeRaw(raw) }
 
 func (s *tableSink) flush() error { return nil }
 

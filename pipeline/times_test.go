@@ -1,0 +1,57 @@
+package pipeline
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	times := []time.Time{
+		{},
+		time.Unix(0, 0),
+		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 5, 1, 10, 11, 12, 100000000, time.FixedZone("CEST", 2*3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 1, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for range 10000 {
+		sec := rng.Int64N(400 * 365 * 86400)
+		nanos := rng.Int64N(1e9)
+		if rng.IntN(4) == 0 {
+			nanos = nanos / 1000 * 1000
+		}
+		times = append(times, time.Unix(sec, nanos))
+	}
+	for _, tm := range times {
+		want := tm.UTC().Format(time.RFC3339Nano)
+		if got := formatTime(tm); got != want {
+			t.Errorf("formatTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+func TestRecordTimesShareEqualText(t *testing.T) {
+	mod := time.Date(2024, 5, 1, 10, 11, 12, 5, time.UTC)
+	listed := mod.Add(time.Hour)
+	st := fileStat{modTime: mod, accessTime: mod, changeTime: listed, birthTime: time.Time{}}
+	var rec FileRecord
+	setRecordTimes(&rec, st, listed)
+	if rec.ModTime != "2024-05-01T10:11:12.000000005Z" {
+		t.Errorf("ModTime = %q", rec.ModTime)
+	}
+	if rec.ListedAt != "2024-05-01T11:11:12.000000005Z" {
+		t.Errorf("ListedAt = %q", rec.ListedAt)
+	}
+	if rec.AccessTime != rec.ModTime {
+		t.Errorf("AccessTime = %q, want the modification time %q", rec.AccessTime, rec.ModTime)
+	}
+	if rec.ChangeTime != rec.ListedAt {
+		t.Errorf("ChangeTime = %q, want %q", rec.ChangeTime, rec.ListedAt)
+	}
+	if rec.BirthTime != "" {
+		t.Errorf("BirthTime = %q, want it left out", rec.BirthTime)
+	}
+}
