@@ -298,7 +298,9 @@ func TestDeleteMalformedRecords(t *testing.T) {
 		`{"type":"service","name":"W3SVC","path":"` + root + `/a","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
 		`{"path":42,"size":1,"modTime":"2024-01-01T00:00:00Z"}`,
 		`{"pathBytes":"not base64!","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
-		`{"pathBytes":"L3RtcC9hAGI=","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":"/tmp/a\u0000b","pathBytes":"L3RtcC9hAGI=","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"path":"/tmp/harmless.tmp","pathBytes":"L3RtcC9pbXBvcnRhbnQuZGI=","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
+		`{"pathBytes":"L3RtcC9pbXBvcnRhbnQuZGI=","size":1,"modTime":"2024-01-01T00:00:00Z"}`,
 	}
 	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
 	for _, text := range cases {

@@ -96,6 +96,11 @@ func (e *RootError) Unwrap() error { return e.Err }
 // and the walk goes on. List returns a *RootError when root itself cannot be
 // read, the first error from emit, or ctx's error when it is cancelled.
 func (l *Lister) List(ctx context.Context, root string, emit func(*FileRecord) error, warn func(error)) error {
+	// An empty argument, as an unset variable gives, must not become the
+	// current directory.
+	if strings.TrimSpace(root) == "" {
+		return &RootError{Root: root, Err: errors.New("empty directory name")}
+	}
 	abs, err := absRoot(root)
 	if err != nil {
 		return &RootError{Root: root, Err: err}

@@ -76,20 +76,45 @@ func parseTarget(obj jsonio.Object) (target, error) {
 }
 
 func recordPath(obj jsonio.Object) (string, error) {
-	if raw, ok := obj.Get("pathBytes"); ok && string(raw) != "null" {
-		var encoded string
-		if err := unmarshalString(raw, &encoded); err != nil {
-			return "", invalidRecord("record's \"pathBytes\" is not a string")
-		}
-		b, err := base64.StdEncoding.DecodeString(encoded)
-		if err != nil || len(b) == 0 {
-			return "", invalidRecord("record's \"pathBytes\" is not valid base64")
-		}
-		if bytes.IndexByte(b, 0) >= 0 {
-			return "", invalidRecord("record's \"pathBytes\" contains a NUL byte")
-		}
-		return string(b), nil
+	path, err := recordTextPath(obj)
+	if err != nil {
+		return "", err
 	}
+	raw, ok := obj.Get("pathBytes")
+	if !ok || string(raw) == "null" {
+		return path, nil
+	}
+	exact, err := recordPathBytes(raw)
+	if err != nil {
+		return "", err
+	}
+	// The report shows path, so pathBytes may only spell the same name with
+	// the bytes that path could not carry.
+	if strings.ToValidUTF8(exact, "\uFFFD") != path {
+		return "", invalidRecord("record's \"pathBytes\" names another file than its \"path\"")
+	}
+	return exact, nil
+}
+
+// recordPathBytes decodes pathBytes, the base64 of a path that is not valid
+// UTF-8.
+func recordPathBytes(raw json.RawMessage) (string, error) {
+	var encoded string
+	if err := unmarshalString(raw, &encoded); err != nil {
+		return "", invalidRecord("record's \"pathBytes\" is not a string")
+	}
+	b, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil || len(b) == 0 {
+		return "", invalidRecord("record's \"pathBytes\" is not valid base64")
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return "", invalidRecord("record's \"pathBytes\" contains a NUL byte")
+	}
+	return string(b), nil
+}
+
+// recordTextPath reads path, or PowerShell's FullName.
+func recordTextPath(obj jsonio.Object) (string, error) {
 	raw, key, ok := lookupField(obj, "path", "FullName")
 	if !ok {
 		return "", invalidRecord("record has no path (expected \"path\" or \"FullName\")")

@@ -109,7 +109,10 @@ func (a *app) filterRecords(in io.Reader, filter *pipeline.Filter, sink recordSi
 				continue
 			}
 			if it.decodeErr != nil {
-				return invalid, failed, it.decodeErr
+				invalid++
+				rep.warn("tempsweep: filter: line %d: %v", it.line, it.decodeErr)
+				rep.add("dropped", 0)
+				continue
 			}
 			err := it.err
 			if werr := writeResults(sink, b, it); werr != nil {

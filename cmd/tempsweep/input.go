@@ -26,6 +26,10 @@ func (a *app) readValues(in io.Reader, rep *reporter, fn func(jsonio.Value) erro
 		if err == io.EOF {
 			return invalid, nil
 		}
+		// Next may have waited for input while Ctrl-C came.
+		if err := a.interrupted(); err != nil {
+			return invalid, err
+		}
 		var inputErr *jsonio.InputError
 		if errors.As(err, &inputErr) {
 			invalid++
@@ -70,7 +74,19 @@ func (a *app) readObjects(in io.Reader, rep *reporter, fn func(line int, obj jso
 
 	invalid := 0
 	hinted := false
-	for batch := range batches {
+	for {
+		var batch []parsedObject
+		var more bool
+		// Ctrl-C ends the wait for input at once, so no record that arrives
+		// after it is acted on.
+		select {
+		case batch, more = <-batches:
+		case <-a.ctx.Done():
+			return invalid, a.interrupted()
+		}
+		if !more {
+			break
+		}
 		for _, p := range batch {
 			if err := a.interrupted(); err != nil {
 				return invalid, err

@@ -142,3 +142,20 @@ func TestInterruptedRunExits130(t *testing.T) {
 		t.Errorf("file deleted after the interruption: %v", err)
 	}
 }
+
+func TestFilterDeepValueGoesOn(t *testing.T) {
+	deep := `{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "}"
+	input := "{\"ok\":1}\n" + deep + "\n{\"ok\":9}\n"
+	var stdout, stderr bytes.Buffer
+	s := streams{stdin: strings.NewReader(input), stdout: &stdout, stderr: &stderr}
+	code := runWithStreams(context.Background(), []string{"filter", ".ok"}, s)
+	if code != exitIncomplete {
+		t.Errorf("exit code = %d, want %d", code, exitIncomplete)
+	}
+	if stdout.String() != "1\n9\n" {
+		t.Errorf("stdout = %q, want the records around the deep one", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "line 2: ") {
+		t.Errorf("stderr = %q, want the deep record's line", stderr.String())
+	}
+}
