@@ -265,7 +265,7 @@ func (o Object) AppendJSON(dst []byte) []byte {
 		if k > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendQuoted(dst, m.Key)
+		dst = AppendString(dst, m.Key)
 		dst = append(dst, ':')
 		if len(m.Value) == 0 {
 			dst = append(dst, "null"...)
@@ -274,46 +274,4 @@ func (o Object) AppendJSON(dst []byte) []byte {
 		dst = appendCompact(dst, m.Value, false)
 	}
 	return append(dst, '}')
-}
-
-// appendQuoted appends s as a JSON string. It escapes what JSON requires
-// and U+2028 and U+2029, as encoding/json does, but not <, > and &.
-// Invalid UTF-8 becomes U+FFFD.
-func appendQuoted(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	runStart := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[runStart:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = appendEscapedRune(dst, rune(c))
-			}
-			i++
-			runStart = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[runStart:i]...)
-			dst = appendEscapedRune(dst, r)
-			runStart = i + size
-		}
-		i += size
-	}
-	dst = append(dst, s[runStart:]...)
-	return append(dst, '"')
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tempsweep/tempsweep/jsonio"
 	"math"
 	"math/big"
 	"slices"
@@ -24,7 +25,7 @@ func AppendJQValue(dst []byte, v any) ([]byte, error) {
 	case float64:
 		return appendJSONFloat(dst, x)
 	case string:
-		return appendJSONString(dst, x), nil
+		return jsonio.AppendString(dst, x), nil
 	case json.Number:
 		if !isJSONNumber(string(x)) {
 			return appendMarshaled(dst, v)
@@ -64,7 +65,7 @@ func appendJQObject(dst []byte, obj map[string]any) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = jsonio.AppendString(dst, k)
 		dst = append(dst, ':')
 		var err error
 		if dst, err = AppendJQValue(dst, obj[k]); err != nil {

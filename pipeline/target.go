@@ -14,7 +14,7 @@ import (
 	"github.com/tempsweep/tempsweep/jsonio"
 )
 
-// target is what a record asks delete to remove, with the identity the file
+// target is the file that a record names for deletion, with the identity it
 // must still have.
 type target struct {
 	path string
