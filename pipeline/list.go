@@ -165,18 +165,8 @@ func (w *walk) readOneByOne(dir dirHandle, dirPath string) ([]string, error) {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if e.typeKnown {
-			switch {
-			case e.link:
-				return nil
-			case e.dir:
-				if w.lister.opts.Recursive {
-					subdirs = append(subdirs, e.name)
-				}
-				return nil
-			case !e.regular || !w.lister.selects(e.name):
-				return nil
-			}
+		if !w.needsStat(e, &subdirs) {
+			return nil
 		}
 		st, err := dir.stat(e.name)
 		if err != nil {
@@ -195,6 +185,26 @@ func (w *walk) readOneByOne(dir dirHandle, dirPath string) ([]string, error) {
 		return nil
 	})
 	return subdirs, err
+}
+
+// needsStat decides what it can from the directory listing alone: it
+// returns false for links, for entries that are not selected files, and for
+// subdirectories, which it adds to subdirs when the walk is recursive.
+// Entries whose type the listing does not give need a stat.
+func (w *walk) needsStat(e dirEntry, subdirs *[]string) bool {
+	if !e.typeKnown {
+		return true
+	}
+	switch {
+	case e.link:
+		return false
+	case e.dir:
+		if w.lister.opts.Recursive {
+			*subdirs = append(*subdirs, e.name)
+		}
+		return false
+	}
+	return e.regular && w.lister.selects(e.name)
 }
 
 // mountChecker is a dirHandle that reports whether it is the root of a

@@ -39,18 +39,8 @@ func (w *walk) readBatched(dir dirHandle, batch batchStatter, dirPath string) ([
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if e.typeKnown {
-			switch {
-			case e.link:
-				return nil
-			case e.dir:
-				if w.lister.opts.Recursive {
-					r.subdirs = append(r.subdirs, e.name)
-				}
-				return nil
-			case !e.regular || !w.lister.selects(e.name):
-				return nil
-			}
+		if !w.needsStat(e, &r.subdirs) {
+			return nil
 		}
 		r.pending = append(r.pending, pendingEntry{entry: e})
 		if len(r.pending) < statBatchSize {
