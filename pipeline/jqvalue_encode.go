@@ -12,8 +12,9 @@ import (
 
 // AppendJQValue appends v, a value that gojq returns, as compact JSON to
 // dst. The bytes are those of encoding/json's Marshal with HTML escaping
-// off: object keys sorted, floats formatted alike, and the same error for
-// NaN and infinities. Types other than gojq's are left to encoding/json.
+// off (object keys sorted, floats formatted alike), except that NaN becomes
+// null and infinities the largest finite numbers, as in jq and gojq. Types
+// other than gojq's are left to encoding/json.
 func AppendJQValue(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
@@ -78,8 +79,15 @@ func appendJQObject(dst []byte, obj map[string]any) ([]byte, error) {
 // appendJSONFloat formats f as encoding/json does: exponent notation below
 // 1e-6 and from 1e21 on, with a one-digit negative exponent unpadded.
 func appendJSONFloat(dst []byte, f float64) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return appendMarshaled(dst, f)
+	// jq and gojq write NaN as null and infinities as the largest finite
+	// numbers, which JSON can carry.
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "null"...), nil
+	case math.IsInf(f, 1):
+		f = math.MaxFloat64
+	case math.IsInf(f, -1):
+		f = -math.MaxFloat64
 	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {

@@ -10,15 +10,43 @@ import (
 )
 
 // encodeReference encodes v as jsonio.Writer.WriteValue did before
-// AppendJQValue: encoding/json with HTML escaping off.
+// AppendJQValue: encoding/json with HTML escaping off, after replacing NaN
+// with null and infinities with the largest finite numbers, as jq does.
 func encodeReference(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(jqNumbers(v)); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func jqNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return nil
+		case math.IsInf(x, 1):
+			return math.MaxFloat64
+		case math.IsInf(x, -1):
+			return -math.MaxFloat64
+		}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jqNumbers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = jqNumbers(e)
+		}
+		return out
+	}
+	return v
 }
 
 func TestAppendJQValueMatchesEncodingJSON(t *testing.T) {

@@ -94,7 +94,18 @@ func (a *app) filterRecords(in io.Reader, filter *pipeline.Filter, sink recordSi
 	}
 
 	hinted := false
-	for b := range ordered {
+	for {
+		var b *filterBatch
+		var more bool
+		// Ctrl-C ends the wait for input at once.
+		select {
+		case b, more = <-ordered:
+		case <-a.ctx.Done():
+			return invalid, failed, a.interrupted()
+		}
+		if !more {
+			break
+		}
 		<-b.done
 		for k := range b.items {
 			// After Ctrl-C the workers' results are cut short, so the
@@ -116,7 +127,8 @@ func (a *app) filterRecords(in io.Reader, filter *pipeline.Filter, sink recordSi
 			}
 			err := it.err
 			if werr := writeResults(sink, b, it); werr != nil {
-				err = werr
+				// A failed write ends the run; it is not the record's fault.
+				return invalid, failed, werr
 			}
 			var exit *exitError
 			if err != nil && !errors.As(err, &exit) && !jsonio.IsClosedPipe(err) && a.ctx.Err() == nil {
@@ -135,6 +147,11 @@ func (a *app) filterRecords(in io.Reader, filter *pipeline.Filter, sink recordSi
 		}
 		if b.err != nil {
 			return invalid, failed, b.err
+		}
+		// Each batch's results go out at once, so the next command sees
+		// them while the input pauses.
+		if err := sink.flush(); err != nil {
+			return invalid, failed, err
 		}
 		select {
 		case free <- b:
@@ -164,43 +181,72 @@ func writeResults(sink recordSink, b *filterBatch, it *filterItem) error {
 }
 
 // readBatches reads the input into batches and sends each to both the
-// workers and, in input order, to the writer. It closes both channels
-// after the last batch, or when stop is closed.
+// workers and, in input order, to the writer. A batch is sent when it is
+// full and also before every read that may wait for the writer of the
+// input, so that records reach the output while the input pauses. It closes
+// both channels after the last batch, or when stop is closed.
 func (a *app) readBatches(in io.Reader, ordered, work, free chan *filterBatch, stop chan struct{}) {
 	defer close(work)
 	defer close(ordered)
-	reader := jsonio.NewReader(in, jsonio.ReaderOptions{UnwrapArrays: true, Encoding: a.inputEncoding})
-	for done := false; !done; {
-		var b *filterBatch
+	var cur *filterBatch
+	stopped := false
+	next := func() {
 		select {
-		case b = <-free:
+		case cur = <-free:
 		default:
-			b = &filterBatch{}
+			cur = &filterBatch{}
 		}
-		b.reset()
-		done = a.fillBatch(reader, b)
+		cur.reset()
+	}
+	send := func() {
 		select {
-		case ordered <- b:
+		case ordered <- cur:
 		case <-stop:
+			stopped = true
 			return
 		}
 		select {
-		case work <- b:
+		case work <- cur:
 		case <-stop:
+			stopped = true
+			return
+		}
+		next()
+	}
+	next()
+	source := &flushingReader{r: in, beforeRead: func() {
+		if !stopped && len(cur.items) > 0 {
+			send()
+		}
+	}}
+	reader := jsonio.NewReader(source, jsonio.ReaderOptions{UnwrapArrays: true, Encoding: a.inputEncoding})
+	for !stopped {
+		done := a.fillBatch(reader, func() *filterBatch { return cur })
+		if stopped {
+			return
+		}
+		send()
+		if done {
 			return
 		}
 	}
 }
 
-// fillBatch reads values into b until it is full, and reports whether the
-// input has ended or the run must stop.
-func (a *app) fillBatch(reader *jsonio.Reader, b *filterBatch) bool {
-	for len(b.items) < filterBatchRecords && len(b.input) < filterBatchBytes {
+// fillBatch reads values into the current batch until it is full, and
+// reports whether the input has ended or the run must stop. The current
+// batch may change during a read, when readBatches sends what it has.
+func (a *app) fillBatch(reader *jsonio.Reader, current func() *filterBatch) bool {
+	for {
+		b := current()
+		if len(b.items) >= filterBatchRecords || len(b.input) >= filterBatchBytes {
+			return false
+		}
 		if err := a.interrupted(); err != nil {
 			b.err = err
 			return true
 		}
 		v, err := reader.Next()
+		b = current()
 		if err == io.EOF {
 			return true
 		}
@@ -217,7 +263,6 @@ func (a *app) fillBatch(reader *jsonio.Reader, b *filterBatch) bool {
 		b.input = append(b.input, v.Raw...)
 		b.items = append(b.items, filterItem{line: v.Line, rawStart: start, rawEnd: len(b.input)})
 	}
-	return false
 }
 
 // filterWorker decodes, filters and encodes the records of whole batches.
