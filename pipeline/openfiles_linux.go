@@ -14,8 +14,10 @@ import (
 // /proc/*/fd. delete uses it only where it cannot take a file lease (see
 // takeLease): on file systems without leases, or for files that another
 // user owns when delete runs without CAP_LEASE. The scan stats every
-// descriptor of every process that this user may inspect, so it is repeated
-// at most once per second and whenever the services are queried again.
+// descriptor of every process, so it is repeated at most once per second
+// and whenever the services are queried again. A scan that cannot read
+// some process's descriptors fails, and the files it would decide are
+// skipped.
 type openFileSet struct {
 	scannedAt time.Time
 	holders   map[fileKey]int
@@ -70,6 +72,12 @@ func (s *openFileSet) scan() {
 		}
 		fdDir := "/proc/" + p.Name() + "/fd/"
 		fds, err := os.ReadDir(fdDir)
+		if errors.Is(err, os.ErrPermission) {
+			// Another user's process: its files cannot be seen, so no
+			// file may be taken as closed on the strength of this scan.
+			s.scanErr = fmt.Errorf("cannot see the open files of process %d (run as root, or as the owner of the files so that a lease can be taken)", pid)
+			return
+		}
 		if err != nil {
 			continue
 		}

@@ -108,6 +108,7 @@ func (a *app) runDelete(f deleteFlags) error {
 		log = jsonio.NewWriter(logFile, jsonio.WriterOptions{})
 	}
 
+	shrinkPipe(a.stdout)
 	sink := a.newSink()
 	rep := a.newReporter("records")
 	incomplete := 0
