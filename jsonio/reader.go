@@ -424,7 +424,7 @@ func (r *Reader) start() error {
 
 	head := r.buf[:r.end]
 	bomLen := 0
-	// A byte order mark says how the text was written, so it wins over the
+	// A byte order mark records how the text was written, so it wins over the
 	// encoding option, which is meant for text without one.
 	switch {
 	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):

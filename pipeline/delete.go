@@ -273,8 +273,8 @@ func (req removeRequest) finalCheck() (Outcome, bool) {
 	return Outcome{}, true
 }
 
-// checkIdentity compares what the file system reports with what the record
-// says, at the precision of the record's time.
+// checkIdentity compares the file system's metadata with the record's fields
+// (fileId, size, modTime), at the precision of the record's time.
 func checkIdentity(t target, fileID string, size int64, modTime time.Time) error {
 	var diffs []string
 	if t.fileID != "" && !strings.EqualFold(t.fileID, fileID) {

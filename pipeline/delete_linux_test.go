@@ -365,7 +365,7 @@ func TestDeleteNotFound(t *testing.T) {
 	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonNotFound)
 }
 
-// scriptedServices is a ServiceManager whose answers a test sets.
+// scriptedServices is a ServiceManager that returns the states a test sets.
 type scriptedServices struct {
 	states  map[string]ServiceState
 	err     error

@@ -164,7 +164,7 @@ func (r *winRoot) checkFile(path string, info *windows.ByHandleFileInformation, 
 // whether another handle has it open. It first requests delete access
 // while sharing deletion only, which fails with a sharing violation when
 // any other handle can read or write the file or does not allow deletion.
-// A second open that shares everything then tells the two cases apart. With
+// A second open that shares everything then distinguishes the two cases. With
 // force the handle can also clear the read-only attribute.
 func openForDelete(parent windows.Handle, name string, force bool) (windows.Handle, openState, error) {
 	access := uint32(windows.DELETE | windows.FILE_READ_ATTRIBUTES)
@@ -319,7 +319,7 @@ func deleteError(path string, err error) Outcome {
 	return Outcome{Action: ActionFailed, Reason: ReasonError, Err: fmt.Errorf("delete %s: %w", path, err)}
 }
 
-// scheduleDelete asks Windows to delete a locked file at the next restart,
+// scheduleDelete requests that Windows delete a locked file at the next restart,
 // clearing its read-only attribute first when handle allows it (--force).
 // NOTE: the session manager deletes whatever has this path at restart; the
 // identity checked here cannot be pinned until then.

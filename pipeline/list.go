@@ -30,7 +30,7 @@ type ListOptions struct {
 	EncodeJSON bool
 }
 
-// fileStat is what a platform reports about one directory entry.
+// fileStat is the metadata that a platform reports for one directory entry.
 type fileStat struct {
 	size                                       int64
 	modTime, accessTime, changeTime, birthTime time.Time

@@ -35,7 +35,7 @@ type FileRecord struct {
 	JSON []byte `json:"-"`
 }
 
-// Action is what delete did with a record.
+// Action is the step that delete took for a record.
 type Action string
 
 // The actions that delete reports.

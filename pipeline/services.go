@@ -36,7 +36,7 @@ type ServiceRecord struct {
 	Host        string       `json:"host"`
 }
 
-// ServiceManager asks the platform's service manager about services. It
+// ServiceManager queries the platform's service manager about services. It
 // asks for query rights only and never changes a service.
 type ServiceManager interface {
 	// Query returns the state of the named service. A service that does not

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// systemdManager asks systemd about units through systemctl, which exits 0
+// systemdManager queries systemd about units through systemctl, which exits 0
 // for units that do not exist, so LoadState decides whether a unit is known.
 type systemdManager struct {
 	systemctl string

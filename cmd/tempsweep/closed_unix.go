@@ -10,7 +10,7 @@ import (
 
 // readerGone reports whether w is a pipe whose reading end has been closed.
 // poll reports POLLERR on the writing end of such a pipe, so delete can
-// stop before removing a file whose record nobody would read.
+// stop before removing a file whose record no reader would receive.
 func readerGone(w any) bool {
 	f, ok := w.(*os.File)
 	if !ok {

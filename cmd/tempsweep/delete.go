@@ -145,7 +145,7 @@ func (a *app) runDelete(f deleteFlags) error {
 		if err := sink.writeCompact(buf); err != nil {
 			return err
 		}
-		// Flushing each record lets delete notice at once that nobody reads
+		// Flushing each record lets delete notice at once that no reader takes
 		// its report any more, and stop deleting.
 		return sink.flush()
 	})

@@ -280,7 +280,7 @@ func writeTemp(t *testing.T, content string) string {
 // serviceGate returns the check-services stage of the pipeline: a gate on
 // services that do not exist, which --missing-ok lets through. Where no
 // service manager can be asked (Linux without systemd, as in containers)
-// the gate would stay closed, so a stage that copies its input stands in.
+// the gate would stay closed, so a stage that copies its input replaces it.
 func serviceGate(t *testing.T) stage {
 	t.Helper()
 	gate := stage{"check-services", "--require", "stopped", "--missing-ok", "TempsweepE2ENone1", "TempsweepE2ENone2"}

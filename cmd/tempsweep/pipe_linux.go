@@ -7,9 +7,9 @@ import (
 )
 
 // shrinkPipe sets the buffer of w, when it is a pipe, to one page. delete
-// learns that its reader has gone only when a write fails, and a write
-// fails only once the buffer cannot take it, so a small buffer keeps the
-// files deleted beyond what the reader took to the few records of a page.
+// learns that its reader has gone only when a write fails. A write fails only
+// once the buffer is full, so a small buffer limits the files deleted beyond
+// what the reader took to the few records that fit in a page.
 func shrinkPipe(w any) {
 	f, ok := w.(*os.File)
 	if !ok {
