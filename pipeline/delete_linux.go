@@ -61,7 +61,7 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	case mountRoot(&stx):
 		return skipped(ReasonLinkInPath, "%s is a mount point", path)
 	}
-	if err := checkIdentity(t, st.fileID, st.size, st.modTime); err != nil {
+	if err := checkIdentity(t, st.id(), st.size, st.modTime); err != nil {
 		return Outcome{Action: ActionSkipped, Reason: ReasonChanged, Err: err}
 	}
 	if st.readOnly && !req.force {

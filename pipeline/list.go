@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,17 +25,16 @@ type ListOptions struct {
 	Host string
 	// Now returns the listing time; time.Now when nil.
 	Now func() time.Time
-	// EncodeJSON makes List fill in each record's JSON field. Where the
-	// platform stats files in parallel, the goroutines that stat them also
-	// encode them, so that the caller need not encode the records one by one.
-	EncodeJSON bool
 }
 
 // fileStat is the metadata that a platform reports for one directory entry.
 type fileStat struct {
 	size                                       int64
 	modTime, accessTime, changeTime, birthTime time.Time
-	fileID                                     string
+	// fileID is the record's fileId where the platform gives it as text
+	// (Windows). Where it is empty, fileId is "device:inode" (Unix).
+	fileID string
+	inode  uint64
 	// device identifies the file system, to stop at mount points.
 	device   uint64
 	readOnly bool
@@ -50,6 +50,9 @@ type fileStat struct {
 // listing reports, which may be unknown on some file systems.
 type dirEntry struct {
 	name string
+	// inode is the entry's inode number where the listing gives it (Unix),
+	// so that entries can be stat'ed in the order of their inodes.
+	inode uint64
 	// dir, regular and link describe the entry if typeKnown.
 	dir, regular, link, typeKnown bool
 }
@@ -90,12 +93,26 @@ func (e *RootError) Error() string { return fmt.Sprintf("read root %s: %v", e.Ro
 func (e *RootError) Unwrap() error { return e.Err }
 
 // List walks root and calls emit with a record for every regular file that
-// the globs select, each directory's files before its subdirectories, in the
-// order the directory returns them. It never follows symbolic links,
-// junctions or mount points. An entry that cannot be read is passed to warn
-// and the walk goes on. List returns a *RootError when root itself cannot be
-// read, the first error from emit, or ctx's error when it is cancelled.
+// the globs select, each directory's files before its subdirectories. On
+// Windows the files come in the order the directory returns them; on Unix
+// in the order of their inode numbers (see sortRunSize), which is the order
+// of their metadata on disk. It never follows symbolic links, junctions or
+// mount points. An entry that cannot be read is passed to warn and the walk
+// goes on. List returns a *RootError when root itself cannot be read, the
+// first error from emit, or ctx's error when it is cancelled.
 func (l *Lister) List(ctx context.Context, root string, emit func(*FileRecord) error, warn func(error)) error {
+	return l.list(ctx, root, walk{emit: emit, warn: warn})
+}
+
+// ListJSON walks root as List does, but passes emit each record as the JSON
+// that FileRecord.AppendJSON writes, with the file's size. Where the platform
+// stats files in parallel, the goroutines that stat them also write the JSON,
+// straight from the metadata. The bytes are valid only during the call.
+func (l *Lister) ListJSON(ctx context.Context, root string, emit func(record []byte, size int64) error, warn func(error)) error {
+	return l.list(ctx, root, walk{emitJSON: emit, warn: warn})
+}
+
+func (l *Lister) list(ctx context.Context, root string, w walk) error {
 	// An empty argument, as an unset variable gives, must not become the
 	// current directory.
 	if strings.TrimSpace(root) == "" {
@@ -110,8 +127,8 @@ func (l *Lister) List(ctx context.Context, root string, emit func(*FileRecord) e
 		return &RootError{Root: root, Err: err}
 	}
 	defer dir.close()
-	w := walk{lister: l, ctx: ctx, root: abs, emit: emit, warn: warn, device: dir.device(),
-		host: HostForRoot(root, l.opts.Host)}
+	w.lister, w.ctx, w.root, w.device = l, ctx, abs, dir.device()
+	w.host = HostForRoot(root, l.opts.Host)
 	err = w.walkDir(dir, abs)
 	var readErr *readDirError
 	if errors.As(err, &readErr) {
@@ -124,11 +141,24 @@ type walk struct {
 	lister *Lister
 	ctx    context.Context
 	root   string
-	emit   func(*FileRecord) error
+	// Either emit or emitJSON is set, by List and ListJSON.
+	emit     func(*FileRecord) error
+	emitJSON func(record []byte, size int64) error
+	// line is emitRecord's buffer for the JSON of a record.
+	line   []byte
 	warn   func(error)
 	device uint64
 	// host is the computer the files are on.
 	host string
+}
+
+// emitRecord passes rec on as List or ListJSON was asked to.
+func (w *walk) emitRecord(rec *FileRecord) error {
+	if w.emitJSON == nil {
+		return w.emit(rec)
+	}
+	w.line = rec.AppendJSON(w.line[:0])
+	return w.emitJSON(w.line, rec.Size)
 }
 
 // readDirError marks a failure to read a directory's entries, as opposed to
@@ -180,7 +210,7 @@ func (w *walk) readOneByOne(dir dirHandle, dirPath string) ([]string, error) {
 				subdirs = append(subdirs, e.name)
 			}
 		case st.regular && w.lister.selects(e.name):
-			return w.emit(w.record(dirPath, e.name, st))
+			return w.emitRecord(w.record(dirPath, e.name, st))
 		}
 		return nil
 	})
@@ -237,12 +267,16 @@ func (w *walk) descend(parent dirHandle, parentPath, name string) error {
 	return err
 }
 
-func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
-	now := time.Now
+// now returns the time at which an entry is listed.
+func (w *walk) now() time.Time {
 	if w.lister.opts.Now != nil {
-		now = w.lister.opts.Now
+		return w.lister.opts.Now()
 	}
-	listedAt := now()
+	return time.Now()
+}
+
+func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
+	listedAt := w.now()
 	path := joinPath(dirPath, name)
 	rec := &FileRecord{
 		Type:     "file",
@@ -253,7 +287,7 @@ func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 		Size:     st.size,
 		Age:      int64(listedAt.Sub(st.modTime) / time.Second),
 		Host:     w.host,
-		FileID:   st.fileID,
+		FileID:   st.id(),
 		ReadOnly: st.readOnly,
 		Hidden:   st.hidden,
 		Links:    st.links,
@@ -301,6 +335,21 @@ func setRecordTimes(rec *FileRecord, st fileStat, listedAt time.Time) {
 	for k, span := range spans {
 		*fields[k] = all[span[0]:span[1]]
 	}
+}
+
+// id returns the file's fileId.
+func (st *fileStat) id() string {
+	if st.fileID != "" {
+		return st.fileID
+	}
+	return string(st.appendUnixID(nil))
+}
+
+// appendUnixID appends "device:inode" in decimal.
+func (st *fileStat) appendUnixID(dst []byte) []byte {
+	dst = strconv.AppendUint(dst, st.device, 10)
+	dst = append(dst, ':')
+	return strconv.AppendUint(dst, st.inode, 10)
 }
 
 func (l *Lister) selects(name string) bool {

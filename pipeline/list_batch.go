@@ -1,16 +1,26 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
-// statBatchSize is how many entries readBatched collects before it stats
-// them: enough to keep every core busy for a while, few enough that the
-// records of one batch take little memory.
-const statBatchSize = 512
+// sortRunSize is the most entries of one directory that readBatched holds
+// at once. It reads up to this many names, sorts them by inode number and
+// stats them in that order, as GNU find does, rather than in the order of
+// the directory's hash. Inodes then come from disk in the order they lie
+// there, and a delete that follows the listing frees them in that order,
+// which on ext4 took a third less time in scripts/bench.sh. A larger
+// directory is read and sorted in runs of this size, about 6 MiB of names.
+const sortRunSize = 1 << 16
+
+// statBatchSize is how many entries of a run are stat'ed together, split
+// among the cores, while the batch before is emitted.
+const statBatchSize = 1024
 
 // batchStatter is a dirHandle whose stat may be called from several
 // goroutines at once, outside readEntries' callback.
@@ -19,146 +29,223 @@ type batchStatter interface {
 	concurrentStat()
 }
 
-// pendingEntry is an entry waiting for its stat, and then for its record.
-type pendingEntry struct {
-	entry  dirEntry
-	stat   fileStat
-	err    error
-	record *FileRecord
-}
-
-// readBatched emits the selected files of dir, as readOneByOne does, but
-// stats the entries and builds their records in batches on other
-// goroutines, one per core, while this one reads the next entries and
-// emits the previous batch. Records, warnings and subdirectories come out in
-// the order of the entries.
+// readBatched emits the selected files of dir in the order of their inodes
+// and returns the subdirectories to walk. It stats the entries and writes
+// their records in batches on one goroutine per core, while this one emits
+// the batch before. Records and warnings come out in the sorted order.
 func (w *walk) readBatched(dir dirHandle, batch batchStatter, dirPath string) ([]string, error) {
-	r := batchReader{walk: w, dir: batch, dirPath: dirPath}
-	r.pending = make([]pendingEntry, 0, statBatchSize)
+	s := runStatter{walk: w, dir: batch, dirPath: dirPath, workers: runtime.GOMAXPROCS(0)}
+	if w.emitJSON != nil {
+		s.writer = newRecordWriter(w, dirPath)
+	}
+	var run []dirEntry
 	err := dir.readEntries(func(e dirEntry) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if !w.needsStat(e, &r.subdirs) {
+		if !w.needsStat(e, &s.subdirs) {
 			return nil
 		}
-		r.pending = append(r.pending, pendingEntry{entry: e})
-		if len(r.pending) < statBatchSize {
+		run = append(run, e)
+		if len(run) < sortRunSize {
 			return nil
 		}
-		return r.rotate()
+		err := s.statRun(run)
+		run = run[:0]
+		return err
 	})
-
 	var readErr *readDirError
 	if err != nil && !errors.As(err, &readErr) {
-		r.statted.Wait()
 		return nil, err
 	}
 	// The entries read before any failure to read the rest of the
 	// directory are emitted, as readOneByOne emits them.
-	if rotateErr := r.rotate(); rotateErr != nil {
-		r.statted.Wait()
-		return nil, rotateErr
+	if runErr := s.statRun(run); runErr != nil {
+		return nil, runErr
 	}
-	r.statted.Wait()
-	if emitErr := r.emit(r.inFlight); emitErr != nil {
-		return nil, emitErr
-	}
-	return r.subdirs, err
+	return s.subdirs, err
 }
 
-// batchReader is the state of readBatched. Three batches take turns:
-// pending is being filled with entries, inFlight is being stat'ed, and the
-// batch before it is emitted meanwhile.
-type batchReader struct {
+// runStatter is the state of readBatched.
+type runStatter struct {
 	walk    *walk
 	dir     batchStatter
 	dirPath string
+	workers int
+	// writer writes the records' JSON for ListJSON; nil for List.
+	writer  *recordWriter
 	subdirs []string
-
-	pending, inFlight, spare []pendingEntry
-	statted                  sync.WaitGroup
+	// batches take turns: one is stat'ed while the other is emitted.
+	batches [2]statBatch
+	// keys and sorted are sortByInode's buffers.
+	keys   []uint64
+	sorted []dirEntry
 }
 
-// rotate waits for the batch in flight, starts the stat of the pending
-// batch and emits the finished one.
-func (r *batchReader) rotate() error {
-	var finished []pendingEntry
-	if r.inFlight != nil {
-		r.statted.Wait()
-		finished = r.inFlight
-	}
-	r.inFlight = r.pending
-	r.walk.startStat(r.dir, r.dirPath, r.inFlight, &r.statted)
-	r.pending = r.spare
-	if r.pending == nil {
-		r.pending = make([]pendingEntry, 0, statBatchSize)
-	}
-
-	err := r.emit(finished)
-	clear(finished)
-	r.spare = finished[:0]
-	return err
+// statBatch is a batch of entries, stat'ed in consecutive parts, one per
+// goroutine.
+type statBatch struct {
+	entries []dirEntry
+	results []statResult
+	// buffers holds each part's records as JSON, for ListJSON.
+	buffers [][]byte
+	done    sync.WaitGroup
 }
 
-// emit passes on the stat'ed entries of a batch: records to the walk's
-// emit, failures to its warn, and subdirectories of unknown type to
-// r.subdirs.
-func (r *batchReader) emit(batch []pendingEntry) error {
-	w := r.walk
-	for k := range batch {
-		p := &batch[k]
-		if p.err != nil {
-			w.warn(fmt.Errorf("stat %s: %w", joinPath(r.dirPath, p.entry.name), p.err))
-			continue
-		}
-		switch {
-		case p.stat.link:
-		case p.stat.dir:
-			if w.lister.opts.Recursive && !p.entry.typeKnown {
-				r.subdirs = append(r.subdirs, p.entry.name)
+// statResult is what stating one entry gave.
+type statResult struct {
+	kind resultKind
+	err  error
+	size int64
+	// record is the file's record for List; for ListJSON the record is
+	// buffers[part][start:end].
+	record           *FileRecord
+	part, start, end int
+}
+
+type resultKind uint8
+
+const (
+	// resultNone is a link, a file the globs do not select, or anything
+	// else that is neither emitted nor walked.
+	resultNone resultKind = iota
+	resultFile
+	// resultSubdir is a directory that the listing gave no type for.
+	resultSubdir
+	resultError
+)
+
+// statRun sorts run by inode and emits its files, batch by batch.
+func (s *runStatter) statRun(run []dirEntry) error {
+	run = s.sortByInode(run)
+	var inFlight *statBatch
+	for k, start := 0, 0; start < len(run); k, start = k+1, start+statBatchSize {
+		if err := s.walk.ctx.Err(); err != nil {
+			if inFlight != nil {
+				inFlight.done.Wait()
 			}
-		case p.record != nil:
-			if err := w.emit(p.record); err != nil {
+			return err
+		}
+		b := &s.batches[k%2]
+		s.start(b, run[start:min(start+statBatchSize, len(run))])
+		if inFlight != nil {
+			inFlight.done.Wait()
+			if err := s.emit(inFlight); err != nil {
+				b.done.Wait()
 				return err
 			}
 		}
+		inFlight = b
+	}
+	if inFlight == nil {
+		return nil
+	}
+	inFlight.done.Wait()
+	return s.emit(inFlight)
+}
+
+// sortByInode returns run sorted by inode number; entries with the same
+// inode (hard links) keep their order. It sorts integers that hold the inode
+// and the entry's index, which takes a third of the time of sorting the
+// entries with a comparison function, and falls back to that for inode
+// numbers too large to share 64 bits with the index.
+func (s *runStatter) sortByInode(run []dirEntry) []dirEntry {
+	const indexBits = 18 // sortRunSize fits
+	keys := s.keys[:0]
+	for k := range run {
+		if run[k].inode >= 1<<(64-indexBits) {
+			slices.SortStableFunc(run, func(a, b dirEntry) int { return cmp.Compare(a.inode, b.inode) })
+			return run
+		}
+		keys = append(keys, run[k].inode<<indexBits|uint64(k))
+	}
+	slices.Sort(keys)
+	sorted := s.sorted[:0]
+	for _, key := range keys {
+		sorted = append(sorted, run[key&(1<<indexBits-1)])
+	}
+	s.keys, s.sorted = keys, sorted
+	return sorted
+}
+
+// start stats the entries of b: on this goroutine when there is one core,
+// else on one goroutine per core, which b.done waits for.
+func (s *runStatter) start(b *statBatch, entries []dirEntry) {
+	b.entries = entries
+	if cap(b.results) < len(entries) {
+		b.results = make([]statResult, len(entries))
+	}
+	b.results = b.results[:len(entries)]
+	workers := min(s.workers, len(entries)/64+1)
+	for len(b.buffers) < workers {
+		b.buffers = append(b.buffers, nil)
+	}
+	if workers == 1 {
+		s.statPart(b, 0, 0, len(entries))
+		return
+	}
+	size := (len(entries) + workers - 1) / workers
+	for part, start := 0, 0; start < len(entries); part, start = part+1, start+size {
+		end := min(start+size, len(entries))
+		b.done.Go(func() { s.statPart(b, part, start, end) })
+	}
+}
+
+// statPart stats the entries from start to end and builds the records of
+// the selected regular files among them.
+func (s *runStatter) statPart(b *statBatch, part, start, end int) {
+	w := s.walk
+	buf := b.buffers[part][:0]
+	for i := start; i < end; i++ {
+		e := &b.entries[i]
+		r := &b.results[i]
+		*r = statResult{}
+		st, err := s.dir.stat(e.name)
+		switch {
+		case err != nil:
+			r.kind, r.err = resultError, err
+		case st.link:
+		case st.dir:
+			if w.lister.opts.Recursive && !e.typeKnown {
+				r.kind = resultSubdir
+			}
+		// needsStat has applied the globs to the entries of known type.
+		case st.regular && (e.typeKnown || w.lister.selects(e.name)):
+			r.kind, r.size = resultFile, st.size
+			if s.writer != nil && s.writer.canWrite(e.name) {
+				r.part, r.start = part, len(buf)
+				buf = s.writer.appendRecord(buf, e.name, &st, w.now())
+				r.end = len(buf)
+			} else {
+				r.record = w.record(s.dirPath, e.name, st)
+			}
+		}
+	}
+	b.buffers[part] = buf
+}
+
+// emit passes on the stat'ed entries of a batch: records to the walk,
+// failures to its warn, and subdirectories of unknown type to s.subdirs.
+func (s *runStatter) emit(b *statBatch) error {
+	w := s.walk
+	for i := range b.results {
+		r := &b.results[i]
+		var err error
+		switch r.kind {
+		case resultError:
+			w.warn(fmt.Errorf("stat %s: %w", joinPath(s.dirPath, b.entries[i].name), r.err))
+		case resultSubdir:
+			s.subdirs = append(s.subdirs, b.entries[i].name)
+		case resultFile:
+			if r.record != nil {
+				err = w.emitRecord(r.record)
+			} else {
+				err = w.emitJSON(b.buffers[r.part][r.start:r.end], r.size)
+			}
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
-}
-
-// startStat stats the pending entries and builds the records of the
-// selected regular files on one goroutine per core, each taking a
-// consecutive part, and adds them to wg.
-func (w *walk) startStat(dir batchStatter, dirPath string, pending []pendingEntry, wg *sync.WaitGroup) {
-	workers := min(runtime.GOMAXPROCS(0), len(pending)/16+1)
-	size := (len(pending) + workers - 1) / workers
-	for start := 0; start < len(pending); start += size {
-		part := pending[start:min(start+size, len(pending))]
-		wg.Go(func() { w.statPart(dir, dirPath, part) })
-	}
-}
-
-// statPart stats entries and builds the records of the selected regular
-// files among them.
-func (w *walk) statPart(dir batchStatter, dirPath string, part []pendingEntry) {
-	// The records' JSON shares one buffer per part, so that encoding
-	// allocates once per part rather than once per record.
-	var encoded []byte
-	for k := range part {
-		p := &part[k]
-		p.stat, p.err = dir.stat(p.entry.name)
-		if p.err != nil || !p.stat.regular || p.stat.link || !w.lister.selects(p.entry.name) {
-			continue
-		}
-		p.record = w.record(dirPath, p.entry.name, p.stat)
-		if w.lister.opts.EncodeJSON {
-			if cap(encoded)-len(encoded) < 1024 {
-				encoded = make([]byte, 0, (len(part)-k)*512+1024)
-			}
-			start := len(encoded)
-			encoded = p.record.AppendJSON(encoded)
-			p.record.JSON = encoded[start:len(encoded):len(encoded)]
-		}
-	}
 }

@@ -29,10 +29,6 @@ type FileRecord struct {
 	ReadOnly bool   `json:"readOnly"`
 	Hidden   bool   `json:"hidden"`
 	Links    uint64 `json:"links"`
-	// JSON is the record as AppendJSON writes it, when List was asked to
-	// encode the records with ListOptions.EncodeJSON; nil otherwise. It is
-	// not updated when a field changes.
-	JSON []byte `json:"-"`
 }
 
 // Action is the step that delete took for a record.

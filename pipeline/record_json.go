@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"encoding/base64"
+	"path/filepath"
 	"strconv"
+	"time"
+	"unicode/utf8"
 
 	"github.com/tempsweep/tempsweep/jsonio"
 )
@@ -57,4 +60,104 @@ func (r *FileRecord) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"links":`...)
 	dst = strconv.AppendUint(dst, r.Links, 10)
 	return append(dst, '}')
+}
+
+// recordWriter writes the JSON of the records of one directory straight
+// from the files' metadata: the bytes that AppendJSON writes for the record
+// that walk.record builds, without building it. The parts that every record
+// of the directory shares are escaped once.
+type recordWriter struct {
+	// pathPrefix is `{"type":"file","path":"` and the escaped directory
+	// path with its trailing separator.
+	pathPrefix []byte
+	// rootPart is `","root":` and the quoted root; hostPart is
+	// `,"host":` and the quoted host.
+	rootPart, hostPart []byte
+	// plain is false when the directory path is not valid UTF-8; its
+	// records then need the pathBytes field, which only the FileRecord
+	// path writes.
+	plain bool
+}
+
+func newRecordWriter(w *walk, dirPath string) *recordWriter {
+	rw := &recordWriter{plain: utf8.ValidString(dirPath)}
+	quoted := jsonio.AppendString(nil, joinPath(dirPath, ""))
+	rw.pathPrefix = append([]byte(`{"type":"file","path":`), quoted[:len(quoted)-1]...)
+	rw.rootPart = jsonio.AppendString([]byte(`","root":`), w.root)
+	rw.hostPart = jsonio.AppendString([]byte(`,"host":`), w.host)
+	return rw
+}
+
+// canWrite reports whether appendRecord writes the record of name: it
+// does unless the path is not valid UTF-8.
+func (rw *recordWriter) canWrite(name string) bool {
+	return rw.plain && utf8.ValidString(name)
+}
+
+// appendRecord appends the record of the file name, whose metadata is st,
+// listed at listedAt.
+func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, listedAt time.Time) []byte {
+	dst = append(dst, rw.pathPrefix...)
+	dst = appendStringBody(dst, name)
+	dst = append(dst, rw.rootPart...)
+	dst = append(dst, `,"name":`...)
+	dst = jsonio.AppendString(dst, name)
+	dst = append(dst, `,"ext":`...)
+	dst = jsonio.AppendString(dst, filepath.Ext(name))
+	dst = append(dst, `,"size":`...)
+	dst = strconv.AppendInt(dst, st.size, 10)
+
+	// Times equal to modTime, as a new file's often are, copy its text.
+	dst = append(dst, `,"modTime":"`...)
+	modStart := len(dst)
+	dst = appendTime(dst, st.modTime)
+	modEnd := len(dst)
+	dst = append(dst, '"')
+	for _, opt := range [...]struct {
+		key string
+		t   time.Time
+	}{{`,"accessTime":"`, st.accessTime}, {`,"changeTime":"`, st.changeTime}, {`,"birthTime":"`, st.birthTime}} {
+		if opt.t.IsZero() {
+			continue
+		}
+		dst = append(dst, opt.key...)
+		if opt.t.Equal(st.modTime) {
+			dst = append(dst, dst[modStart:modEnd]...)
+		} else {
+			dst = appendTime(dst, opt.t)
+		}
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"age":`...)
+	dst = strconv.AppendInt(dst, int64(listedAt.Sub(st.modTime)/time.Second), 10)
+	dst = append(dst, `,"listedAt":"`...)
+	dst = appendTime(dst, listedAt)
+	dst = append(dst, '"')
+	dst = append(dst, rw.hostPart...)
+	dst = append(dst, `,"fileId":`...)
+	if st.fileID != "" {
+		dst = jsonio.AppendString(dst, st.fileID)
+	} else {
+		dst = append(dst, '"')
+		dst = st.appendUnixID(dst)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"readOnly":`...)
+	dst = strconv.AppendBool(dst, st.readOnly)
+	dst = append(dst, `,"hidden":`...)
+	dst = strconv.AppendBool(dst, st.hidden)
+	dst = append(dst, `,"links":`...)
+	dst = strconv.AppendUint(dst, st.links, 10)
+	return append(dst, '}')
+}
+
+// appendStringBody appends s escaped as AppendString escapes it, without
+// the quotes.
+func appendStringBody(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = jsonio.AppendString(dst, s)
+	// Drop the opening quote by moving the body back one byte, and the
+	// closing quote by shortening.
+	copy(dst[start:], dst[start+1:len(dst)-1])
+	return dst[:len(dst)-2]
 }

@@ -16,9 +16,21 @@ func TestAppendTimeMatchesFormat(t *testing.T) {
 		time.Date(9999, 12, 31, 23, 59, 59, 1, time.UTC),
 		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1600, 2, 29, 12, 0, 0, 0, time.UTC),
+		time.Date(1900, 2, 28, 23, 59, 59, 0, time.UTC),
+		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 900000000, time.UTC),
+		time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(2100, 3, 1, 0, 0, 0, 0, time.UTC),
 	}
-	for range 10000 {
+	const firstSecond, lastSecond = -62135596800, 253402300799 // years 1 and 9999
+	for k := range 20000 {
 		sec := rng.Int64N(400 * 365 * 86400)
+		if k%2 == 0 {
+			sec = firstSecond + rng.Int64N(lastSecond-firstSecond+1)
+		}
 		nanos := rng.Int64N(1e9)
 		if rng.IntN(4) == 0 {
 			nanos = nanos / 1000 * 1000

@@ -38,7 +38,6 @@ root, name, ext, size, modTime, accessTime, changeTime, birthTime, age
 
 func (a *app) runList(roots []string, opts pipeline.ListOptions) error {
 	opts.Host, _ = os.Hostname()
-	opts.EncodeJSON = true
 	lister, err := pipeline.NewLister(opts)
 	if err != nil {
 		return usageError("%v", err)
@@ -51,18 +50,13 @@ func (a *app) runList(roots []string, opts pipeline.ListOptions) error {
 		warnings++
 		rep.warn("tempsweep: list: %v", err)
 	}
-	var line []byte
-	emit := func(rec *pipeline.FileRecord) error {
-		rep.add("listed", rec.Size)
-		if rec.JSON != nil {
-			return sink.writeCompact(rec.JSON)
-		}
-		line = rec.AppendJSON(line[:0])
-		return sink.writeCompact(line)
+	emit := func(record []byte, size int64) error {
+		rep.add("listed", size)
+		return sink.writeCompact(record)
 	}
 	var rootErr error
 	for _, root := range roots {
-		err := lister.List(a.ctx, root, emit, warn)
+		err := lister.ListJSON(a.ctx, root, emit, warn)
 		var re *pipeline.RootError
 		switch {
 		case errors.As(err, &re):
