@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tempsweep/tempsweep/jsonio"
@@ -43,10 +44,14 @@ type Outcome struct {
 }
 
 // Deleter deletes the files that records name, when every safety check
-// holds. A Deleter is not safe for concurrent use.
+// holds. Process may be called from several goroutines at once.
 type Deleter struct {
 	opts  DeleteOptions
 	roots []*openRoot
+	// mu guards the fields below it. checkServices holds it while it asks
+	// the services, so that no file is deleted meanwhile on the strength of
+	// the answer before.
+	mu sync.Mutex
 	// lastServiceCheck is when the services were last asked; zero before the
 	// first check. serviceErr is set once a service is found running and
 	// stays set for the rest of the run.
@@ -109,11 +114,16 @@ func (d *Deleter) Close() {
 		r.handle.close()
 	}
 	d.roots = nil
+	d.openFiles.close()
 }
 
 // GateClosedEarly reports whether a required service was found not stopped
 // before any file was deleted, so that nothing was deleted because of it.
-func (d *Deleter) GateClosedEarly() bool { return d.gateClosedEarly }
+func (d *Deleter) GateClosedEarly() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gateClosedEarly
+}
 
 // Process checks the record and deletes its file if every check holds.
 // obj is the record; the caller adds the outcome to it.
@@ -140,7 +150,9 @@ func (d *Deleter) Process(ctx context.Context, obj jsonio.Object) Outcome {
 			"it cannot encode when it pipes text to a program: set $OutputEncoding to UTF-8 first)", out.Err)
 	}
 	if out.Action == ActionDeleted || out.Action == ActionScheduled {
+		d.mu.Lock()
 		d.deletedAny = true
+		d.mu.Unlock()
 	}
 	return out
 }
@@ -154,6 +166,8 @@ func (e *errServiceRunning) Unwrap() error { return e.err }
 // checkServices queries the required services again when the recheck interval
 // has passed. Once one is found running, every later file is skipped.
 func (d *Deleter) checkServices(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.serviceErr != nil {
 		return d.serviceErr
 	}

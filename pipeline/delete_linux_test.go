@@ -530,3 +530,51 @@ func TestOpenFileScanFindsHolder(t *testing.T) {
 		t.Errorf("holder = %d, %v; want %d, true", pid, open, holder.Process.Pid)
 	}
 }
+
+func TestDeleteHardLinkOpenedElsewhere(t *testing.T) {
+	root := t.TempDir()
+	other := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	writeFile(t, filepath.Join(root, "b.mmp"), 1)
+	records := listRecords(t, root)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	// The first deletion watches the folder and scans /proc, so an open
+	// in this folder from now on would be seen, but not one through a
+	// link in another folder.
+	assertOutcome(t, d.Process(context.Background(), records["a.mmp"]), ActionDeleted, "")
+	link := filepath.Join(other, "b-link")
+	if err := os.Link(filepath.Join(root, "b.mmp"), link); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionSkipped, ReasonOpen)
+	if !exists(filepath.Join(root, "b.mmp")) {
+		t.Error("file open through another hard link was deleted")
+	}
+}
+
+func TestDeleteFileOpenedAndClosedMidRun(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	writeFile(t, filepath.Join(root, "b.mmp"), 1)
+	records := listRecords(t, root)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), records["a.mmp"]), ActionDeleted, "")
+	// The open is seen by the watch; the lease then finds the file closed.
+	f, err := os.Open(filepath.Join(root, "b.mmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionDeleted, "")
+}

@@ -11,4 +11,6 @@ func newOpenFileSet() *openFileSet { return &openFileSet{} }
 
 func (s *openFileSet) invalidate() {}
 
+func (s *openFileSet) close() {}
+
 func (s *openFileSet) holder(dev, ino uint64) (int, bool, error) { return 0, false, nil }

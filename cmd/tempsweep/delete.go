@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/tempsweep/tempsweep/jsonio"
@@ -112,42 +115,57 @@ func (a *app) runDelete(f deleteFlags) error {
 	sink := a.newSink()
 	rep := a.newReporter("records")
 	incomplete := 0
-	var buf []byte
-	invalid, err := a.readObjects(in, rep, func(line int, obj jsonio.Object, err error) error {
-		if readerGone(a.stdout) {
-			return errReaderGone
+	emit := func(r *deleteResult) error {
+		if r.out.Reason == pipeline.ReasonInvalidRecord {
+			rep.warn("tempsweep: delete: line %d: invalid record: %v", r.line, r.out.Err)
 		}
-		if err != nil {
-			incomplete++
-			rep.warn("tempsweep: delete: line %d: invalid record: %v", line, err)
-			rep.add(string(pipeline.ActionSkipped), 0)
-			return nil
-		}
-		out := deleter.Process(a.ctx, obj)
-		if out.Reason == pipeline.ReasonInvalidRecord {
-			rep.warn("tempsweep: delete: line %d: invalid record: %v", line, out.Err)
-		}
-		setOutcome(&obj, out)
-		buf = obj.AppendJSON(buf[:0])
-		rep.add(string(out.Action), out.Size)
-		switch out.Action {
+		rep.add(string(r.out.Action), r.out.Size)
+		switch r.out.Action {
 		case pipeline.ActionSkipped, pipeline.ActionFailed:
 			incomplete++
 		}
+		if r.json == nil {
+			// A value that is not an object is reported, not written.
+			return nil
+		}
 		if log != nil {
-			if err := log.WriteCompact(buf); err != nil {
-				return fatalError(fmt.Errorf("write log: %w", err))
-			}
-			if err := log.Flush(); err != nil {
+			if err := log.WriteCompact(r.json); err != nil {
 				return fatalError(fmt.Errorf("write log: %w", err))
 			}
 		}
-		if err := sink.writeCompact(buf); err != nil {
-			return err
+		return sink.writeCompact(r.json)
+	}
+	var results []deleteResult
+	invalid, err := a.readObjects(in, rep, func(run []parsedObject) error {
+		for start := 0; start < len(run); start += deleteWindow {
+			part := run[start:min(start+deleteWindow, len(run))]
+			if cap(results) < len(part) {
+				results = make([]deleteResult, deleteWindow)
+			}
+			results = results[:len(part)]
+			stopErr := a.deleteParallel(deleter, part, results)
+			for k := range results {
+				if results[k].done {
+					if err := emit(&results[k]); err != nil {
+						return err
+					}
+				}
+			}
+			if log != nil {
+				if err := log.Flush(); err != nil {
+					return fatalError(fmt.Errorf("write log: %w", err))
+				}
+			}
+			// Flushing each window lets delete notice soon that no reader
+			// takes its report any more, and stop deleting.
+			if err := sink.flush(); err != nil {
+				return err
+			}
+			if stopErr != nil {
+				return stopErr
+			}
 		}
-		// Flushing each record lets delete notice at once that no reader takes
-		// its report any more, and stop deleting.
-		return sink.flush()
+		return nil
 	})
 	if errors.Is(err, errReaderGone) {
 		err = nil
@@ -167,6 +185,75 @@ func (a *app) runDelete(f deleteFlags) error {
 
 // errReaderGone stops delete when the reader of its report has gone away.
 var errReaderGone = errors.New("output closed")
+
+// deleteWindow is how many records delete works on at once, on every core.
+// Their reports are written together when all are done, so a reader that
+// goes away stops delete within about this many files, and the pipe page.
+const deleteWindow = 16
+
+// deleteResult is the outcome of one record of a window.
+type deleteResult struct {
+	// done is false for a record that was not handled because delete
+	// stopped first.
+	done bool
+	line int
+	out  pipeline.Outcome
+	// json is the record with the outcome added.
+	json []byte
+}
+
+// deleteParallel handles the records of part on one goroutine per core,
+// each taking the next record not yet taken, so that files are deleted
+// in about the order of the records. It returns the error that stopped it
+// early: an interruption, or errReaderGone.
+func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, results []deleteResult) error {
+	var next atomic.Int64
+	var stopErr atomic.Pointer[error]
+	work := func() {
+		for !stopped(&stopErr) {
+			k := int(next.Add(1)) - 1
+			if k >= len(part) {
+				return
+			}
+			r := &results[k]
+			r.done = false
+			if err := a.interrupted(); err != nil {
+				stopErr.CompareAndSwap(nil, &err)
+				return
+			}
+			p := &part[k]
+			r.line = p.line
+			if p.parseErr != nil {
+				r.out = pipeline.Outcome{Action: pipeline.ActionSkipped, Reason: pipeline.ReasonInvalidRecord, Err: p.parseErr}
+				r.json, r.done = nil, true
+				continue
+			}
+			r.out = deleter.Process(a.ctx, p.obj)
+			setOutcome(&p.obj, r.out)
+			r.json = p.obj.AppendJSON(r.json[:0])
+			r.done = true
+		}
+	}
+	for k := range results {
+		results[k].done = false
+	}
+	if readerGone(a.stdout) {
+		return errReaderGone
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(part))
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	if err := stopErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+func stopped(err *atomic.Pointer[error]) bool { return err.Load() != nil }
 
 // setOutcome replaces any earlier action, reason and error in the record
 // with the outcome, so that a dry run's output can be fed back to delete.

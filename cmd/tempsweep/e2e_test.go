@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,13 +30,32 @@ func TestMain(m *testing.M) {
 // stage is one tempsweep process of a pipeline.
 type stage []string
 
+// lockedBuffer is a bytes.Buffer that several processes' stderr copiers
+// may write to at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // runPipeline runs the stages as processes, each one's stdout feeding the
 // next one's stdin, and returns the last one's stdout, every stage's
 // stderr and exit codes.
 func runPipeline(t *testing.T, stages ...stage) (string, string, []int) {
 	t.Helper()
 	var cmds []*exec.Cmd
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	var prev io.Reader
 	var out bytes.Buffer
 	for i, args := range stages {

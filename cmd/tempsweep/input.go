@@ -59,13 +59,14 @@ type parsedObject struct {
 }
 
 // readObjects reads the JSON values of in, as readValues does, and calls fn
-// with each parsed as an object. Another goroutine reads and parses the
-// values ahead, in batches that keep the hand-overs between the goroutines
-// few, so that delete spends its own time on the files. fn gets the value's
-// line, the object, and the error for a value that is not an object.
-// readObjects returns the number of values that could not be read, and the
-// error that ended the loop.
-func (a *app) readObjects(in io.Reader, rep *reporter, fn func(line int, obj jsonio.Object, parseErr error) error) (int, error) {
+// with runs of them parsed as objects, in order. Another goroutine reads and
+// parses the values ahead, in batches that keep the hand-overs between the
+// goroutines few, so that delete spends its own time on the files; a run is
+// the part of a batch between values that could not be read, which are
+// reported on the way. A value that is JSON but not an object has its
+// parseErr set. readObjects returns the number of values that could not be
+// read, and the error that ended the loop.
+func (a *app) readObjects(in io.Reader, rep *reporter, fn func(run []parsedObject) error) (int, error) {
 	const batchesAhead = 4
 	batches := make(chan []parsedObject, batchesAhead)
 	stop := make(chan struct{})
@@ -87,27 +88,40 @@ func (a *app) readObjects(in io.Reader, rep *reporter, fn func(line int, obj jso
 		if !more {
 			break
 		}
-		for _, p := range batch {
-			if err := a.interrupted(); err != nil {
+		start := 0
+		for k, p := range batch {
+			if p.inputErr == nil && p.err == nil {
+				continue
+			}
+			if err := a.passRun(batch[start:k], fn); err != nil {
 				return invalid, err
 			}
-			switch {
-			case p.inputErr != nil:
-				invalid++
-				a.reportInputError(rep, p.inputErr, &hinted)
-				continue
-			case p.err != nil:
+			start = k + 1
+			if p.err != nil {
 				return invalid, p.err
 			}
-			if err := fn(p.line, p.obj, p.parseErr); err != nil {
-				return invalid, err
-			}
+			invalid++
+			a.reportInputError(rep, p.inputErr, &hinted)
+		}
+		if err := a.passRun(batch[start:], fn); err != nil {
+			return invalid, err
 		}
 	}
 	if err := a.interrupted(); err != nil {
 		return invalid, err
 	}
 	return invalid, nil
+}
+
+// passRun calls fn with run unless it is empty or the run was interrupted.
+func (a *app) passRun(run []parsedObject, fn func(run []parsedObject) error) error {
+	if len(run) == 0 {
+		return nil
+	}
+	if err := a.interrupted(); err != nil {
+		return err
+	}
+	return fn(run)
 }
 
 // parseObjects sends the values of in to batches, parsed as objects, until
