@@ -70,7 +70,7 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	if st.readOnly && !req.force {
 		return skipped(ReasonReadOnly, "%s is read-only (use --force to delete it)", path)
 	}
-	// A dry run reports open files too. A real run asks the services
+	// A dry run reports open files too. A real run queries the services
 	// first, which may take a while, so that no file is opened between
 	// the open-file check and the unlink.
 	if req.dryRun {

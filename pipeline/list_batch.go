@@ -30,40 +30,97 @@ type batchStatter interface {
 }
 
 // readBatched emits the selected files of dir in the order of their inodes
-// and returns the subdirectories to walk. It stats the entries and writes
-// their records in batches on one goroutine per core, while this one emits
-// the batch before. Records and warnings come out in the sorted order.
+// and returns the subdirectories to walk. Another goroutine reads the next
+// run of entries while this one sorts the run before, stats its entries and
+// writes their records in batches on one goroutine per core, and emits each
+// batch while the next is stat'ed. Records and warnings come out in the
+// sorted order.
 func (w *walk) readBatched(dir dirHandle, batch batchStatter, dirPath string) ([]string, error) {
 	s := runStatter{walk: w, dir: batch, dirPath: dirPath, workers: runtime.GOMAXPROCS(0)}
 	if w.emitJSON != nil {
 		s.writer = newRecordWriter(w, dirPath)
 	}
-	var run []dirEntry
-	err := dir.readEntries(func(e dirEntry) error {
+	r := runReader{runs: make(chan []dirEntry), free: make(chan []dirEntry, 2), stop: make(chan struct{})}
+	r.free <- nil
+	r.free <- nil
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.read(w, dir)
+	}()
+
+	var err error
+	for run := range r.runs {
+		if err == nil {
+			if err = s.statRun(run); err != nil {
+				close(r.stop)
+			}
+		}
+		r.free <- run[:0]
+	}
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	var readErr *readDirError
+	if r.err != nil && !errors.As(r.err, &readErr) {
+		return nil, r.err
+	}
+	return append(r.subdirs, s.subdirs...), r.err
+}
+
+// runReader reads the entries of a directory in runs of up to sortRunSize.
+// Two run buffers take turns: one is filled while the other is stat'ed.
+type runReader struct {
+	runs chan []dirEntry
+	free chan []dirEntry
+	// stop is closed when the reader of runs gives up.
+	stop chan struct{}
+	// subdirs are the subdirectories whose type the listing gives; err is
+	// what ended the reading.
+	subdirs []string
+	err     error
+}
+
+var errRunsStopped = errors.New("runs no longer taken")
+
+// read sends the runs of dir that need a stat to r.runs and closes it. The
+// entries read before any failure to read the rest of the directory are
+// sent too.
+func (r *runReader) read(w *walk, dir dirHandle) {
+	defer close(r.runs)
+	run := <-r.free
+	send := func() error {
+		select {
+		case r.runs <- run:
+		case <-r.stop:
+			return errRunsStopped
+		}
+		select {
+		case run = <-r.free:
+			return nil
+		case <-r.stop:
+			return errRunsStopped
+		}
+	}
+	r.err = dir.readEntries(func(e dirEntry) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if !w.needsStat(e, &s.subdirs) {
+		if !w.needsStat(e, &r.subdirs) {
 			return nil
 		}
 		run = append(run, e)
 		if len(run) < sortRunSize {
 			return nil
 		}
-		err := s.statRun(run)
-		run = run[:0]
-		return err
+		return send()
 	})
-	var readErr *readDirError
-	if err != nil && !errors.As(err, &readErr) {
-		return nil, err
+	if len(run) > 0 && !errors.Is(r.err, errRunsStopped) {
+		if err := send(); err != nil && r.err == nil {
+			r.err = err
+		}
 	}
-	// The entries read before any failure to read the rest of the
-	// directory are emitted, as readOneByOne emits them.
-	if runErr := s.statRun(run); runErr != nil {
-		return nil, runErr
-	}
-	return s.subdirs, err
 }
 
 // runStatter is the state of readBatched.

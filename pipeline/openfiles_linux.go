@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openFileSet tells whether some process has a file open. It combines two
+// openFileSet reports whether some process has a file open. It combines two
 // sources, so that most files need no system call of their own:
 //
 //   - a scan of /proc/*/fd and /proc/*/maps, which lists the files that every
@@ -82,7 +82,7 @@ func (s *openFileSet) invalidate() {
 	s.mu.Unlock()
 }
 
-// openState is what openFileSet knows about a file.
+// openState is the answer of openFileSet.decide for one file.
 type openState int
 
 const (
@@ -92,7 +92,7 @@ const (
 	stateNeedsLease
 )
 
-// decide tells whether the file name, in the directory dirfd whose identity
+// decide reports whether the file name, in the directory dirfd whose identity
 // is dir, is open; for an open file it returns a process that has it open.
 func (s *openFileSet) decide(dirfd int, dir fileKey, name string, stx *unix.Statx_t) (openState, int) {
 	if s.notify < 0 || stx.Nlink != 1 {
@@ -260,8 +260,8 @@ func (s *openFileSet) scan() {
 // scanMaps adds the files that process pid has mapped into memory, which
 // stay in use after their descriptors are closed.
 // NOTE: the kernel hides the maps of a process with capabilities that this
-// one lacks (even from root in a container, for init); a file that such a
-// process maps and no longer holds open is missed. A lease would see it.
+// one lacks, even from root (init, in a container). A file that such a
+// process maps and no longer holds open is missed; a lease would see it.
 func (s *openFileSet) scanMaps(pid int) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
 	if err != nil {

@@ -221,6 +221,7 @@ func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, res
 				stopErr.CompareAndSwap(nil, &err)
 				return
 			}
+
 			p := &part[k]
 			r.line = p.line
 			if p.parseErr != nil {
@@ -228,6 +229,7 @@ func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, res
 				r.json, r.done = nil, true
 				continue
 			}
+
 			r.out = deleter.Process(a.ctx, p.obj)
 			setOutcome(&p.obj, r.out)
 			r.json = p.obj.AppendJSON(r.json[:0])
@@ -240,6 +242,7 @@ func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, res
 	if readerGone(a.stdout) {
 		return errReaderGone
 	}
+
 	workers := min(runtime.GOMAXPROCS(0), len(part))
 	var wg sync.WaitGroup
 	for range workers - 1 {

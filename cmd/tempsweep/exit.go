@@ -22,7 +22,7 @@ const exitCodeHelp = `Exit codes:
   2    usage error: bad flag, bad jq program, missing --root
   3    a service gate is closed: nothing was passed on or deleted
   4    fatal error: a root cannot be read, output cannot be written
-  130  interrupted: the file in hand was finished, nothing after it`
+  130  interrupted: the files in hand were finished, nothing after them`
 
 // exitError carries an exit code up to run, which prints the message once.
 // An empty message prints nothing, for failures already reported.

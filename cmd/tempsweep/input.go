@@ -61,7 +61,7 @@ type parsedObject struct {
 // readObjects reads the JSON values of in, as readValues does, and calls fn
 // with runs of them parsed as objects, in order. Another goroutine reads and
 // parses the values ahead, in batches that keep the hand-overs between the
-// goroutines few, so that delete spends its own time on the files; a run is
+// goroutines few, so that delete spends its own time on the files. A run is
 // the part of a batch between values that could not be read, which are
 // reported on the way. A value that is JSON but not an object has its
 // parseErr set. readObjects returns the number of values that could not be
