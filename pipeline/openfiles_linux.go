@@ -128,8 +128,18 @@ func (s *openFileSet) decide(dirfd int, dir fileKey, name string, stx *unix.Stat
 	return stateClosed, 0
 }
 
+// maxWatches caps the inotify watches of a run, which count against the
+// user's limit (fs.inotify.max_user_watches) shared with every other program
+// of the user. The files of further directories are decided by leases.
+const maxWatches = 1024
+
+var errTooManyWatches = errors.New("too many directories watched")
+
 // watch adds an inotify watch for opens in the directory dirfd.
 func (s *openFileSet) watch(dirfd int, dir fileKey) (*watchedDir, error) {
+	if len(s.byWD) >= maxWatches {
+		return nil, errTooManyWatches
+	}
 	// The watch is added through the descriptor, so that it is on the
 	// directory that was resolved without following links.
 	wd, err := unix.InotifyAddWatch(s.notify, "/proc/self/fd/"+strconv.Itoa(dirfd), unix.IN_OPEN|unix.IN_ONLYDIR)
