@@ -14,7 +14,6 @@ type unixRoot struct {
 	path string
 	fd   int
 	dev  uint64
-	ino  uint64
 }
 
 func openDeleteRoot(path string) (deleteRoot, error) {
@@ -27,7 +26,7 @@ func openDeleteRoot(path string) (deleteRoot, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	return &unixRoot{path: path, fd: fd, dev: uint64(st.Dev), ino: st.Ino}, nil
+	return &unixRoot{path: path, fd: fd, dev: uint64(st.Dev)}, nil
 }
 
 func (r *unixRoot) close() error { return unix.Close(r.fd) }
@@ -35,16 +34,14 @@ func (r *unixRoot) close() error { return unix.Close(r.fd) }
 func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	dirfd := r.fd
 	dirPath := r.path
-	dir := fileKey{r.dev, r.ino}
 	for _, name := range rel[:len(rel)-1] {
-		fd, ino, out, ok := r.openComponent(dirfd, dirPath, name)
+		fd, out, ok := r.openComponent(dirfd, dirPath, name)
 		if !ok {
 			return out
 		}
 		defer unix.Close(fd)
 		dirfd = fd
 		dirPath = filepath.Join(dirPath, name)
-		dir = fileKey{r.dev, ino}
 	}
 	name := rel[len(rel)-1]
 	path := filepath.Join(dirPath, name)
@@ -71,10 +68,9 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 		return skipped(ReasonReadOnly, "%s is read-only (use --force to delete it)", path)
 	}
 	// A dry run reports open files too. A real run queries the services
-	// first, which may take a while, so that no file is opened between
-	// the open-file check and the unlink.
+	// first, which may take a while, so that no lease is held meanwhile.
 	if req.dryRun {
-		leaseFD, out, ok := checkNotOpen(dirfd, dir, name, path, &stx, req.openFiles)
+		leaseFD, out, ok := checkNotOpen(dirfd, name, path, &stx, req.openFiles)
 		if !ok {
 			return out
 		}
@@ -87,7 +83,7 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	if out, proceed := req.finalCheck(); !proceed {
 		return out
 	}
-	leaseFD, out, ok := checkNotOpen(dirfd, dir, name, path, &stx, req.openFiles)
+	leaseFD, out, ok := checkNotOpen(dirfd, name, path, &stx, req.openFiles)
 	if !ok {
 		return out
 	}
@@ -100,18 +96,11 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	return Outcome{Action: ActionDeleted}
 }
 
-// checkNotOpen makes sure that no process has the file open: with the
-// scan and the watch of openFileSet, else with a lease where the kernel
-// grants one, else with a fresh /proc scan. It fails closed when none can
-// tell. The returned descriptor, when not -1, holds the lease until the
-// caller releases it.
-func checkNotOpen(dirfd int, dir fileKey, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
-	switch state, pid := openFiles.decide(dirfd, dir, name, stx); state {
-	case stateClosed:
-		return -1, Outcome{}, true
-	case stateOpen:
-		return -1, skipped(ReasonOpen, "%s is open in process %d", path, pid), false
-	}
+// checkNotOpen makes sure that no process has the file open: with a lease
+// where the kernel grants one, else with the /proc scan. It fails closed
+// when neither can tell. The returned descriptor, when not -1, holds the
+// lease until the caller releases it.
+func checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
 	fd, err := takeLease(dirfd, name, stx)
 	switch {
 	case err == nil:
@@ -135,31 +124,31 @@ func checkNotOpen(dirfd int, dir fileKey, name, path string, stx *unix.Statx_t, 
 }
 
 // openComponent opens the directory name inside dirfd, refusing links and
-// mount points, and returns its descriptor and inode.
-func (r *unixRoot) openComponent(dirfd int, dirPath, name string) (int, uint64, Outcome, bool) {
+// mount points.
+func (r *unixRoot) openComponent(dirfd int, dirPath, name string) (int, Outcome, bool) {
 	path := filepath.Join(dirPath, name)
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		var st unix.Stat_t
 		if errors.Is(err, unix.ELOOP) ||
 			(unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK) {
-			return -1, 0, skipped(ReasonLinkInPath, "%s is a symbolic link", path), false
+			return -1, skipped(ReasonLinkInPath, "%s is a symbolic link", path), false
 		}
 		if errors.Is(err, unix.ENOTDIR) {
-			return -1, 0, skipped(ReasonNotFound, "%s is not a directory", path), false
+			return -1, skipped(ReasonNotFound, "%s is not a directory", path), false
 		}
-		return -1, 0, statError(path, err), false
+		return -1, statError(path, err), false
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return -1, 0, statError(path, err), false
+		return -1, statError(path, err), false
 	}
 	if uint64(st.Dev) != r.dev || isMountRoot(fd, "") {
 		unix.Close(fd)
-		return -1, 0, skipped(ReasonLinkInPath, "%s is a mount point", path), false
+		return -1, skipped(ReasonLinkInPath, "%s is a mount point", path), false
 	}
-	return fd, st.Ino, Outcome{}, true
+	return fd, Outcome{}, true
 }
 
 func statError(path string, err error) Outcome {

@@ -578,3 +578,31 @@ func TestDeleteFileOpenedAndClosedMidRun(t *testing.T) {
 	f.Close()
 	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionDeleted, "")
 }
+
+func TestDeleteFileRenamedWhileOpen(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	writeFile(t, filepath.Join(root, "b.partial"), 1)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), listRecords(t, root)["a.mmp"]), ActionDeleted, "")
+	// Written under one name and renamed while still open, as many
+	// programs save files.
+	f, err := os.Open(filepath.Join(root, "b.partial"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	if err := os.Rename(filepath.Join(root, "b.partial"), filepath.Join(root, "b.mmp")); err != nil {
+		t.Fatal(err)
+	}
+	assertOutcome(t, d.Process(context.Background(), listRecords(t, root)["b.mmp"]), ActionSkipped, ReasonOpen)
+	if !exists(filepath.Join(root, "b.mmp")) {
+		t.Error("file renamed while open was deleted")
+	}
+}
