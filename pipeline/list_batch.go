@@ -149,7 +149,7 @@ type statBatch struct {
 	done    sync.WaitGroup
 }
 
-// statResult is what stating one entry gave.
+// statResult is the outcome of stating one entry.
 type statResult struct {
 	kind resultKind
 	err  error
@@ -203,9 +203,9 @@ func (s *runStatter) statRun(run []dirEntry) error {
 
 // sortByInode returns run sorted by inode number; entries with the same
 // inode (hard links) keep their order. It sorts integers that hold the inode
-// and the entry's index, which takes a third of the time of sorting the
-// entries with a comparison function, and falls back to that for inode
-// numbers too large to share 64 bits with the index.
+// and the entry's index, in a third of the time that a comparison function
+// takes. Inode numbers too large to share 64 bits with the index fall back
+// to the comparison function.
 func (s *runStatter) sortByInode(run []dirEntry) []dirEntry {
 	const indexBits = 18 // sortRunSize fits
 	keys := s.keys[:0]
