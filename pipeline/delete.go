@@ -48,9 +48,9 @@ type Outcome struct {
 type Deleter struct {
 	opts  DeleteOptions
 	roots []*openRoot
-	// mu guards the fields below it. checkServices holds it while it asks
-	// the services, so that no file is deleted meanwhile on the strength of
-	// the answer before.
+	// mu guards the fields below it. checkServices holds it during the
+	// service query, so that no file is deleted meanwhile on the strength
+	// of the previous result.
 	mu sync.Mutex
 	// lastServiceCheck is when the services were last asked; zero before the
 	// first check. serviceErr is set once a service is found running and
@@ -114,7 +114,6 @@ func (d *Deleter) Close() {
 		r.handle.close()
 	}
 	d.roots = nil
-	d.openFiles.close()
 }
 
 // GateClosedEarly reports whether a required service was found not stopped

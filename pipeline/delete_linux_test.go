@@ -606,3 +606,23 @@ func TestDeleteFileRenamedWhileOpen(t *testing.T) {
 		t.Error("file renamed while open was deleted")
 	}
 }
+
+func TestDeleteNameWithNULKeepsPrefix(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "a.mmp")
+	writeFile(t, path, 1)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := objectFromJSON(t, `{"path":"`+path+`\u0000b","size":1,"modTime":"`+
+		st.ModTime().UTC().Format(time.RFC3339Nano)+`"}`)
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	got := d.Process(context.Background(), obj)
+	if got.Action == ActionDeleted {
+		t.Errorf("record with a NUL in its name was deleted: %+v", got)
+	}
+	if !exists(path) {
+		t.Error("a.mmp was deleted for a record naming a.mmp\\x00b")
+	}
+}

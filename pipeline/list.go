@@ -94,9 +94,9 @@ func (e *RootError) Unwrap() error { return e.Err }
 
 // List walks root and calls emit with a record for every regular file that
 // the globs select, each directory's files before its subdirectories. On
-// Windows the files come in the order the directory returns them; on Unix
-// in the order of their inode numbers (see sortRunSize), which is the order
-// of their metadata on disk. It never follows symbolic links, junctions or
+// Windows the files come in the order the directory returns them. On Unix
+// they come in the order of their inode numbers (see sortRunSize), which is
+// the order of their metadata on disk. It never follows symbolic links, junctions or
 // mount points. An entry that cannot be read is passed to warn and the walk
 // goes on. List returns a *RootError when root itself cannot be read, the
 // first error from emit, or ctx's error when it is cancelled.

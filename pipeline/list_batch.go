@@ -9,13 +9,13 @@ import (
 	"sync"
 )
 
-// sortRunSize is the most entries of one directory that readBatched holds
-// at once. It reads up to this many names, sorts them by inode number and
-// stats them in that order, as GNU find does, rather than in the order of
-// the directory's hash. Inodes then come from disk in the order they lie
-// there, and a delete that follows the listing frees them in that order,
-// which on ext4 took a third less time in scripts/bench.sh. A larger
-// directory is read and sorted in runs of this size, about 6 MiB of names.
+// sortRunSize is the maximum number of entries of one directory that
+// readBatched sorts at once. It sorts them by inode number and stats them in
+// that order, as GNU find does, rather than in the directory's hash order.
+// Inodes then come from disk in the order they lie there, and a delete that
+// follows frees them in that order: on ext4, unlinking 50,000 files took a
+// third less time. A larger directory is sorted in runs of this size, each
+// about 3 MiB of entries, two of which are in memory at once.
 const sortRunSize = 1 << 16
 
 // statBatchSize is how many entries of a run are stat'ed together, split
@@ -154,8 +154,8 @@ type statResult struct {
 	kind resultKind
 	err  error
 	size int64
-	// record is the file's record for List; for ListJSON the record is
-	// buffers[part][start:end].
+	// record is the file's record for List. For ListJSON the record is
+	// buffers[part][start:end] instead.
 	record           *FileRecord
 	part, start, end int
 }

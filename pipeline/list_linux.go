@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -149,16 +150,21 @@ func (d *unixDir) stat(name string) (fileStat, error) {
 }
 
 // quickStatx is unix.Statx made with RawSyscall6, which skips the
-// scheduler's hand-over of the processor for a call that may block. A
-// statx of a cached entry returns in a few microseconds. The hand-over, and
-// the monitor thread that wakes every 20 µs while calls are that frequent,
-// cost more than that: list took a fifth more CPU time with unix.Statx. name comes from
-// getdents64, which cannot return a NUL inside a name; a name longer than
-// any file system allows goes through unix.Statx.
+// scheduler's hand-over of the processor for a call that may block. A statx
+// of a cached entry returns in a few microseconds, and the hand-over cost
+// more: list took a fifth more CPU time with unix.Statx, because the
+// scheduler's monitor thread also woke up to every 20 µs. A name with a NUL
+// is invalid, as in unix.Statx, and one too long for any file system goes
+// through unix.Statx.
+// NOTE: a statx that hangs, as on a dead network file system, also holds
+// one of the scheduler's processors until it returns.
 func quickStatx(dirfd int, name string, flags, mask int, stx *unix.Statx_t) error {
 	var path [256]byte
 	if len(name) >= len(path) {
 		return unix.Statx(dirfd, name, flags, mask, stx)
+	}
+	if strings.IndexByte(name, 0) >= 0 {
+		return unix.EINVAL
 	}
 	copy(path[:], name)
 	_, _, errno := unix.RawSyscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(&path[0])),

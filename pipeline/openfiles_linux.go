@@ -41,8 +41,6 @@ func (s *openFileSet) invalidate() {
 	s.mu.Unlock()
 }
 
-func (s *openFileSet) close() {}
-
 // holder returns the ID of a process that has the file open. An error means
 // /proc could not be read, so whether the file is open is unknown.
 func (s *openFileSet) holder(dev, ino uint64) (int, bool, error) {

@@ -11,6 +11,4 @@ func newOpenFileSet() *openFileSet { return &openFileSet{} }
 
 func (s *openFileSet) invalidate() {}
 
-func (s *openFileSet) close() {}
-
 func (s *openFileSet) holder(dev, ino uint64) (int, bool, error) { return 0, false, nil }

@@ -210,13 +210,12 @@ func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, res
 	var next atomic.Int64
 	var stopErr atomic.Pointer[error]
 	work := func() {
-		for !stopped(&stopErr) {
+		for stopErr.Load() == nil {
 			k := int(next.Add(1)) - 1
 			if k >= len(part) {
 				return
 			}
 			r := &results[k]
-			r.done = false
 			if err := a.interrupted(); err != nil {
 				stopErr.CompareAndSwap(nil, &err)
 				return
@@ -255,8 +254,6 @@ func (a *app) deleteParallel(deleter *pipeline.Deleter, part []parsedObject, res
 	}
 	return nil
 }
-
-func stopped(err *atomic.Pointer[error]) bool { return err.Load() != nil }
 
 // setOutcome replaces any earlier action, reason and error in the record
 // with the outcome, so that a dry run's output can be fed back to delete.
