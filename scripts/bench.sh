@@ -67,7 +67,8 @@ delete_prepare="rm -rf '$delete_dir' && '$gen' files '$delete_dir' $delete_files
 
 results=()
 # compare NAME TARGET COMMAND OTHER: runs both commands in one hyperfine
-# run and records the ratio of their medians.
+# run and records the ratio of their medians. A TARGET of - marks a
+# reference measurement, which has no target.
 compare() {
 	local name=$1 target=$2 ours=$3 other=$4
 	shift 4
@@ -76,7 +77,11 @@ compare() {
 	hyperfine --style basic --warmup "$warmup" --runs "$runs" --export-json "$json" "$@" "$ours" "$other"
 	local ratio
 	ratio=$(jq -r '(.results | map(.median)) as $m | ($m[0] / $m[1]) * 1000 | round / 1000' "$json")
-	results+=("$name|$ratio|<= $target|$(verdict "$ratio" "$target")")
+	if [ "$target" = - ]; then
+		results+=("$name|$ratio|-|reference")
+	else
+		results+=("$name|$ratio|<= $target|$(verdict "$ratio" "$target")")
+	fi
 }
 
 verdict() {
@@ -128,6 +133,13 @@ compare "filter vs gojq, 1 core" 0.45 \
 runs=5 warmup=1
 compare "list then delete vs find -delete" 1.1 \
 	"'$ts' list --match '*.mmp' '$delete_dir' | '$ts' delete --root '$delete_dir' >/dev/null" \
+	"find '$delete_dir' -name '*.mmp' -delete" \
+	--prepare "$delete_prepare"
+# The floor under the line above: the system calls of delete's checks
+# (statx, open, fstat, lease, unlink, close) with no JSON, no pipe and no
+# list, on every core.
+compare "delete's system calls alone vs find -delete" - \
+	"'$gen' lease-unlink '$delete_dir'" \
 	"find '$delete_dir' -name '*.mmp' -delete" \
 	--prepare "$delete_prepare"
 

@@ -96,6 +96,7 @@ func (a *app) runDelete(f deleteFlags) error {
 		return usageError("%v", err)
 	}
 	defer deleter.Close()
+	defer tuneGC()()
 	in, closeInput, err := a.openInput(f.input)
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@
 //	benchgen records COUNT [array]  read list's NDJSON on stdin and write
 //	                                COUNT records, as NDJSON or as one
 //	                                top-level JSON array
+//	benchgen lease-unlink DIR       delete the files in DIR with only the
+//	                                system calls of delete's checks (Linux)
 //
 // Sizes and ages come from a fixed-seed generator, so every run makes the
 // same data.
@@ -58,7 +60,10 @@ func run(args []string) error {
 		array := len(args) == 3 && args[2] == "array"
 		return makeRecords(os.Stdin, os.Stdout, count, array)
 	}
-	return errors.New("usage: benchgen files DIR COUNT | benchgen records COUNT [array]")
+	if len(args) == 2 && args[0] == "lease-unlink" {
+		return leaseUnlink(args[1])
+	}
+	return errors.New("usage: benchgen files DIR COUNT | benchgen records COUNT [array] | benchgen lease-unlink DIR")
 }
 
 // makeFiles creates dir and count files in it. The files are sparse: they
