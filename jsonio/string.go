@@ -20,6 +20,13 @@ const lowerHex = "0123456789abcdef"
 // becomes \ufffd.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	dst = AppendStringContent(dst, s)
+	return append(dst, '"')
+}
+
+// AppendStringContent appends s escaped as AppendString escapes it, without
+// the quotes around it, for a string that is built from several parts.
+func AppendStringContent(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Skip 8 bytes at a time while none of them needs a look: the
@@ -79,6 +86,5 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }

@@ -141,12 +141,22 @@ func (a *nameArena) add(name []byte) string {
 }
 
 func (d *unixDir) stat(name string) (fileStat, error) {
+	var st fileStat
+	err := d.statTo(name, &st)
+	return st, err
+}
+
+// statTo is one statx call on the directory's descriptor and keeps no
+// state, so it may run on several goroutines at once.
+func (d *unixDir) statTo(name string, st *fileStat) error {
 	var stx unix.Statx_t
 	mask := unix.STATX_BASIC_STATS | unix.STATX_BTIME
-	if err := quickStatx(d.fd, name, unix.AT_SYMLINK_NOFOLLOW, mask, &stx); err != nil {
-		return fileStat{}, err
+	// A name read from the directory has no NUL, so the check is skipped.
+	if err := rawStatx(d.fd, name, unix.AT_SYMLINK_NOFOLLOW, mask, &stx); err != nil {
+		return err
 	}
-	return statxToFileStat(name, &stx), nil
+	setFileStat(st, name, &stx)
+	return nil
 }
 
 // quickStatx is unix.Statx made with RawSyscall6, which skips the
@@ -159,12 +169,18 @@ func (d *unixDir) stat(name string) (fileStat, error) {
 // NOTE: a statx that hangs, as on a dead network file system, also holds
 // one of the scheduler's processors until it returns.
 func quickStatx(dirfd int, name string, flags, mask int, stx *unix.Statx_t) error {
+	if strings.IndexByte(name, 0) >= 0 {
+		return unix.EINVAL
+	}
+	return rawStatx(dirfd, name, flags, mask, stx)
+}
+
+// rawStatx is quickStatx for a name known to contain no NUL, which would
+// end the name early.
+func rawStatx(dirfd int, name string, flags, mask int, stx *unix.Statx_t) error {
 	var path [256]byte
 	if len(name) >= len(path) {
 		return unix.Statx(dirfd, name, flags, mask, stx)
-	}
-	if strings.IndexByte(name, 0) >= 0 {
-		return unix.EINVAL
 	}
 	copy(path[:], name)
 	_, _, errno := unix.RawSyscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(&path[0])),
@@ -176,9 +192,15 @@ func quickStatx(dirfd int, name string, flags, mask int, stx *unix.Statx_t) erro
 }
 
 func statxToFileStat(name string, stx *unix.Statx_t) fileStat {
+	var st fileStat
+	setFileStat(&st, name, stx)
+	return st
+}
+
+func setFileStat(st *fileStat, name string, stx *unix.Statx_t) {
 	mode := uint32(stx.Mode) & unix.S_IFMT
 	dev := unix.Mkdev(stx.Dev_major, stx.Dev_minor)
-	st := fileStat{
+	*st = fileStat{
 		size:       int64(stx.Size),
 		modTime:    statxTime(stx.Mtime),
 		accessTime: statxTime(stx.Atime),
@@ -195,16 +217,11 @@ func statxToFileStat(name string, stx *unix.Statx_t) fileStat {
 	if stx.Mask&unix.STATX_BTIME != 0 {
 		st.birthTime = statxTime(stx.Btime)
 	}
-	return st
 }
 
 func statxTime(t unix.StatxTimestamp) time.Time {
 	return time.Unix(t.Sec, int64(t.Nsec))
 }
-
-// concurrentStat marks unixDir as a batchStatter: stat is one statx call on
-// the directory's descriptor and keeps no state.
-func (d *unixDir) concurrentStat() {}
 
 // mountPoint reports whether the directory is the root of a mount, bind
 // mounts included.

@@ -94,14 +94,28 @@ func (rw *recordWriter) canWrite(name string) bool {
 	return rw.plain && utf8.ValidString(name)
 }
 
+// listedTime is a listedAt time with its text, formatted once for the
+// records that share it.
+type listedTime struct {
+	time time.Time
+	text []byte
+}
+
+func newListedTime(t time.Time) listedTime {
+	return listedTime{time: t, text: appendTime(nil, t)}
+}
+
 // appendRecord appends the record of the file name, whose metadata is st,
 // listed at listedAt.
-func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, listedAt time.Time) []byte {
+func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, listedAt *listedTime) []byte {
 	dst = append(dst, rw.pathPrefix...)
-	dst = appendStringBody(dst, name)
+	nameStart := len(dst)
+	dst = jsonio.AppendStringContent(dst, name)
+	nameEnd := len(dst)
 	dst = append(dst, rw.rootPart...)
-	dst = append(dst, `,"name":`...)
-	dst = jsonio.AppendString(dst, name)
+	dst = append(dst, `,"name":"`...)
+	dst = append(dst, dst[nameStart:nameEnd]...)
+	dst = append(dst, '"')
 	dst = append(dst, `,"ext":`...)
 	dst = jsonio.AppendString(dst, filepath.Ext(name))
 	dst = append(dst, `,"size":`...)
@@ -129,9 +143,9 @@ func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, list
 		dst = append(dst, '"')
 	}
 	dst = append(dst, `,"age":`...)
-	dst = strconv.AppendInt(dst, int64(listedAt.Sub(st.modTime)/time.Second), 10)
+	dst = strconv.AppendInt(dst, int64(listedAt.time.Sub(st.modTime)/time.Second), 10)
 	dst = append(dst, `,"listedAt":"`...)
-	dst = appendTime(dst, listedAt)
+	dst = append(dst, listedAt.text...)
 	dst = append(dst, '"')
 	dst = append(dst, rw.hostPart...)
 	dst = append(dst, `,"fileId":`...)
@@ -149,15 +163,4 @@ func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, list
 	dst = append(dst, `,"links":`...)
 	dst = strconv.AppendUint(dst, st.links, 10)
 	return append(dst, '}')
-}
-
-// appendStringBody appends s escaped as AppendString escapes it, without
-// the quotes.
-func appendStringBody(dst []byte, s string) []byte {
-	start := len(dst)
-	dst = jsonio.AppendString(dst, s)
-	// Drop the opening quote by moving the body back one byte, and the
-	// closing quote by shortening.
-	copy(dst[start:], dst[start+1:len(dst)-1])
-	return dst[:len(dst)-2]
 }
