@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// openFileSet is the set of files that some process has open, read from
-// /proc/*/fd. delete uses it only where it cannot take a file lease (see
+// openFileSet is the set of files that some process has open or mapped,
+// read from /proc/*/task/*/fd and /proc/*/maps. delete uses it only where it cannot take a file lease (see
 // takeLease): on file systems without leases, or for files that another
 // user owns when delete runs without CAP_LEASE. The scan stats every
 // descriptor of every process, so it is repeated at most once per second
@@ -78,16 +79,32 @@ func (s *openFileSet) scan() {
 		if err != nil || pid == self {
 			continue
 		}
-		fdDir := "/proc/" + p.Name() + "/fd/"
-		fds, err := os.ReadDir(fdDir)
-		if errors.Is(err, os.ErrPermission) {
-			// Another user's process: its files cannot be seen, so no
-			// file may be taken as closed on the strength of this scan.
-			s.scanErr = fmt.Errorf("cannot see the open files of process %d (run as root, or as the owner of the files so that a lease can be taken)", pid)
+		if err := s.scanProcess(pid); err != nil {
+			s.scanErr = err
 			return
 		}
-		if err != nil {
-			continue
+	}
+}
+
+// scanProcess adds the regular files that process pid has open or mapped:
+// the descriptors of each of its threads, since a thread may have a table of
+// its own, and the files in its memory maps, which outlive their descriptors.
+// A process that exits meanwhile is passed over, and one whose descriptors
+// cannot be read is an error.
+func (s *openFileSet) scanProcess(pid int) error {
+	procDir := "/proc/" + strconv.Itoa(pid)
+	tasks, err := os.ReadDir(procDir + "/task")
+	if errors.Is(err, os.ErrPermission) {
+		return errCannotSee(pid)
+	}
+	if err != nil {
+		return nil
+	}
+	for _, task := range tasks {
+		fdDir := procDir + "/task/" + task.Name() + "/fd/"
+		fds, err := os.ReadDir(fdDir)
+		if errors.Is(err, os.ErrPermission) {
+			return errCannotSee(pid)
 		}
 		for _, fd := range fds {
 			var st unix.Stat_t
@@ -97,6 +114,43 @@ func (s *openFileSet) scan() {
 			s.holders[fileKey{uint64(st.Dev), st.Ino}] = pid
 		}
 	}
+	// NOTE: the kernel hides the maps of a process that is not dumpable
+	// from a reader without the right to trace it, even from root in some
+	// containers. Such a process is judged by its descriptors alone.
+	maps, _ := os.ReadFile(procDir + "/maps")
+	for line := range strings.Lines(string(maps)) {
+		if key, ok := parseMapsLine(line); ok {
+			s.holders[key] = pid
+		}
+	}
+	return nil
+}
+
+// parseMapsLine reads the device and inode of a line of /proc/PID/maps,
+// "start-end perms offset major:minor inode path", where both numbers of the
+// device are hexadecimal. Anonymous memory has inode 0 and is passed over.
+func parseMapsLine(line string) (fileKey, bool) {
+	fields := strings.Fields(line)
+	if len(fields) < 5 {
+		return fileKey{}, false
+	}
+	majorText, minorText, ok := strings.Cut(fields[3], ":")
+	if !ok {
+		return fileKey{}, false
+	}
+	major, err1 := strconv.ParseUint(majorText, 16, 32)
+	minor, err2 := strconv.ParseUint(minorText, 16, 32)
+	inode, err3 := strconv.ParseUint(fields[4], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || inode == 0 {
+		return fileKey{}, false
+	}
+	return fileKey{unix.Mkdev(uint32(major), uint32(minor)), inode}, true
+}
+
+// errCannotSee reports another user's process, whose files cannot be seen,
+// so no file may be taken as closed on the strength of the scan.
+func errCannotSee(pid int) error {
+	return fmt.Errorf("cannot see the open files of process %d (run as root, or as the owner of the files so that a lease can be taken)", pid)
 }
 
 // errNoLease means the file system or the file's owner does not allow a
