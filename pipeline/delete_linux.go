@@ -89,6 +89,9 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	}
 	if leaseFD >= 0 {
 		defer releaseLease(leaseFD)
+		if leaseBroken(leaseFD) {
+			return skipped(ReasonOpen, "%s is being opened by another process", path)
+		}
 	}
 	if err := unix.Unlinkat(dirfd, name, 0); err != nil {
 		return unlinkError(path, err)
@@ -108,7 +111,7 @@ func checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *op
 	case errors.Is(err, errFileOpen):
 		return -1, skipped(ReasonOpen, "%s is open in another process", path), false
 	case errors.Is(err, errReplaced):
-		return -1, skipped(ReasonChanged, "%s was replaced while it was checked", path), false
+		return -1, skipped(ReasonChanged, "%s changed or was replaced while it was checked", path), false
 	case !errors.Is(err, errNoLease):
 		return -1, statError(path, err), false
 	}

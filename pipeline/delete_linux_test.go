@@ -626,3 +626,141 @@ func TestDeleteNameWithNULKeepsPrefix(t *testing.T) {
 		t.Error("a.mmp was deleted for a record naming a.mmp\\x00b")
 	}
 }
+
+// writingServices is a ServiceManager that appends to a file while it is
+// queried, as a program could between delete's first look at the file and
+// its lease.
+type writingServices struct{ path string }
+
+func (s writingServices) Query(_ context.Context, name string) (ServiceRecord, error) {
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return ServiceRecord{}, err
+	}
+	defer f.Close()
+	if _, err := f.WriteString("more"); err != nil {
+		return ServiceRecord{}, err
+	}
+	return ServiceRecord{Type: "service", Name: name, State: StateStopped}, nil
+}
+
+func (s writingServices) Close() error { return nil }
+
+func TestDeleteFileWrittenDuringServiceQuery(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "a.mmp")
+	writeFile(t, path, 3)
+	obj := listRecords(t, root)["a.mmp"]
+	d := newTestDeleter(t, DeleteOptions{
+		Roots:          []string{root},
+		RequireStopped: []string{"W3SVC"},
+		Services:       writingServices{path: path},
+	})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonChanged)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("file written during the check was deleted: %v", err)
+	}
+	if st.Size() != 7 {
+		t.Errorf("size = %d, want 7", st.Size())
+	}
+}
+
+func TestTakeLeaseRejectsChangedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.mmp")
+	writeFile(t, path, 3)
+	var before unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_BASIC_STATS, &before); err != nil {
+		t.Fatal(err)
+	}
+	// Same size, and the modification time set back: only the change
+	// time differs.
+	if err := os.WriteFile(path, []byte("xyz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mtime := time.Unix(before.Mtime.Sec, int64(before.Mtime.Nsec))
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirfd)
+	fd, err := takeLease(dirfd, "a.mmp", &before)
+	if fd >= 0 {
+		releaseLease(fd)
+	}
+	if !errors.Is(err, errReplaced) {
+		t.Errorf("takeLease error = %v, want errReplaced", err)
+	}
+}
+
+func TestDeleteFileLeasedByAnotherDelete(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.mmp"), 1)
+	obj := listRecords(t, root)["a.mmp"]
+	dirfd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirfd)
+	var stx unix.Statx_t
+	if err := unix.Statx(dirfd, "a.mmp", 0, unix.STATX_BASIC_STATS, &stx); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := takeLease(dirfd, "a.mmp", &stx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseLease(fd)
+
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
+	assertOutcome(t, d.Process(context.Background(), obj), ActionSkipped, ReasonOpen)
+	if !exists(filepath.Join(root, "a.mmp")) {
+		t.Error("file leased elsewhere was deleted")
+	}
+}
+
+func TestLeaseBrokenByOpen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.mmp")
+	writeFile(t, path, 1)
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirfd)
+	var stx unix.Statx_t
+	if err := unix.Statx(dirfd, "a.mmp", 0, unix.STATX_BASIC_STATS, &stx); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := takeLease(dirfd, "a.mmp", &stx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaseBroken(fd) {
+		t.Fatal("lease broken before any other open")
+	}
+
+	// cat waits in open until the lease is released.
+	reader := exec.Command("cat", path)
+	if err := reader.Start(); err != nil {
+		releaseLease(fd)
+		t.Fatal(err)
+	}
+	broken := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if broken = leaseBroken(fd); broken {
+			break
+		}
+	}
+	releaseLease(fd)
+	if err := reader.Wait(); err != nil {
+		t.Errorf("cat: %v", err)
+	}
+	if !broken {
+		t.Error("leaseBroken = false while another process opens the file")
+	}
+}

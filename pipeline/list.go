@@ -275,6 +275,22 @@ func (w *walk) now() time.Time {
 	return time.Now()
 }
 
+// ageSeconds is the whole seconds from modTime to listedAt, rounded toward
+// zero as a time.Duration division would. It is computed from the Unix
+// seconds, so a modification time centuries away does not overflow the
+// 292 years that a time.Duration holds.
+func ageSeconds(listedAt, modTime time.Time) int64 {
+	seconds := listedAt.Unix() - modTime.Unix()
+	nanos := listedAt.Nanosecond() - modTime.Nanosecond()
+	switch {
+	case seconds > 0 && nanos < 0:
+		seconds--
+	case seconds < 0 && nanos > 0:
+		seconds++
+	}
+	return seconds
+}
+
 func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 	listedAt := w.now()
 	path := joinPath(dirPath, name)
@@ -285,7 +301,7 @@ func (w *walk) record(dirPath, name string, st fileStat) *FileRecord {
 		Name:     name,
 		Ext:      filepath.Ext(name),
 		Size:     st.size,
-		Age:      int64(listedAt.Sub(st.modTime) / time.Second),
+		Age:      ageSeconds(listedAt, st.modTime),
 		Host:     w.host,
 		FileID:   st.id(),
 		ReadOnly: st.readOnly,

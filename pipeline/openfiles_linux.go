@@ -161,35 +161,69 @@ var errNoLease = errors.New("no lease")
 // a write lease only when no other open file description refers to the file,
 // memory mappings included, so success proves that no process has it open.
 // While the lease is held, another process that opens the file waits until
-// it is released. It returns the descriptor holding the lease, which the
-// caller releases with releaseLease after the unlink.
+// it is released, so nothing can write to the file. The file is then
+// compared again with want, the statx that the other checks were made on,
+// which catches a file that was written or replaced between that statx and
+// the lease. It returns the descriptor holding the lease, which the caller
+// releases with releaseLease after the unlink.
 func takeLease(dirfd int, name string, want *unix.Statx_t) (int, error) {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
-			return -1, errNoLease
-		}
+	switch {
+	case errors.Is(err, unix.EWOULDBLOCK):
+		// With O_NONBLOCK, open fails so instead of waiting for another
+		// lease holder (another delete, a file server) to let go.
+		return -1, errFileOpen
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		return -1, errNoLease
+	case err != nil:
 		return -1, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	if st.Ino != want.Ino || uint64(st.Dev) != unix.Mkdev(want.Dev_major, want.Dev_minor) {
-		unix.Close(fd)
-		return -1, errReplaced
 	}
 	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK)
 	switch {
-	case err == nil:
-		return fd, nil
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EBUSY):
 		unix.Close(fd)
 		return -1, errFileOpen
+	case err != nil:
+		// The descriptor still proves the file's identity for the scan.
+		if err := checkSame(fd, want); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+		unix.Close(fd)
+		return -1, errNoLease
 	}
-	unix.Close(fd)
-	return -1, errNoLease
+	if err := checkSame(fd, want); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// checkSame compares the open file with want: the same inode on the same
+// device, with the same size, modification time and change time. Any write,
+// truncation or change of metadata moves the change time.
+func checkSame(fd int, want *unix.Statx_t) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	same := st.Ino == want.Ino &&
+		uint64(st.Dev) == unix.Mkdev(want.Dev_major, want.Dev_minor) &&
+		st.Size == int64(want.Size) &&
+		st.Mtim.Sec == want.Mtime.Sec && st.Mtim.Nsec == int64(want.Mtime.Nsec) &&
+		st.Ctim.Sec == want.Ctime.Sec && st.Ctim.Nsec == int64(want.Ctime.Nsec)
+	if !same {
+		return errReplaced
+	}
+	return nil
+}
+
+// leaseBroken reports whether another process has started to open the file
+// since the lease was taken. That process waits for the lease, and would
+// get the file after the unlink.
+func leaseBroken(fd int) bool {
+	kind, err := unix.FcntlInt(uintptr(fd), unix.F_GETLEASE, 0)
+	return err != nil || kind != unix.F_WRLCK
 }
 
 // releaseLease closes the descriptor, which releases its lease: the kernel
@@ -201,5 +235,5 @@ func releaseLease(fd int) {
 
 var (
 	errFileOpen = errors.New("open in another process")
-	errReplaced = errors.New("replaced while it was checked")
+	errReplaced = errors.New("changed or replaced while it was checked")
 )

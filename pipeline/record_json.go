@@ -143,7 +143,7 @@ func (rw *recordWriter) appendRecord(dst []byte, name string, st *fileStat, list
 		dst = append(dst, '"')
 	}
 	dst = append(dst, `,"age":`...)
-	dst = strconv.AppendInt(dst, int64(listedAt.time.Sub(st.modTime)/time.Second), 10)
+	dst = strconv.AppendInt(dst, ageSeconds(listedAt.time, st.modTime), 10)
 	dst = append(dst, `,"listedAt":"`...)
 	dst = append(dst, listedAt.text...)
 	dst = append(dst, '"')

@@ -67,3 +67,36 @@ func TestRecordTimesShareEqualText(t *testing.T) {
 		t.Errorf("BirthTime = %q, want it left out", rec.BirthTime)
 	}
 }
+
+func TestAgeSeconds(t *testing.T) {
+	listed := time.Date(2026, 12, 4, 10, 0, 0, 200_000_000, time.UTC)
+	tests := []struct {
+		name    string
+		modTime time.Time
+		want    int64
+	}{
+		{"same instant", listed, 0},
+		{"4.7 s before", listed.Add(-4700 * time.Millisecond), 4},
+		{"5 s before", listed.Add(-5 * time.Second), 5},
+		{"0.3 s before", listed.Add(-300 * time.Millisecond), 0},
+		{"0.3 s after", listed.Add(300 * time.Millisecond), 0},
+		{"4.7 s after", listed.Add(4700 * time.Millisecond), -4},
+		{"a day before", listed.Add(-24 * time.Hour), 86400},
+		{"year 2400", time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC), -11773087199},
+		{"year 1", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), 63931975200},
+	}
+	for _, tt := range tests {
+		if got := ageSeconds(listed, tt.modTime); got != tt.want {
+			t.Errorf("%s: ageSeconds = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	// Within the range of a time.Duration the result is the division's.
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 10000 {
+		mod := listed.Add(-time.Duration(rng.Int64N(int64(200*365*24*time.Hour))) + 100*365*24*time.Hour)
+		want := int64(listed.Sub(mod) / time.Second)
+		if got := ageSeconds(listed, mod); got != want {
+			t.Fatalf("ageSeconds(%v, %v) = %d, want %d", listed, mod, got, want)
+		}
+	}
+}

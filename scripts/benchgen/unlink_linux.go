@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -16,19 +17,19 @@ import (
 
 // leaseUnlink deletes every file in dir with the system calls that
 // tempsweep delete makes for a file on Linux, and nothing else: statx by
-// name, open, fstat, a write lease, unlink, close. It reads no records and
+// name, open, a write lease, fstat, a look at the lease, unlink, close. It reads no records and
 // writes no report, and works through the files in inode order on one
 // goroutine per core. Measured against find -delete, it shows what the
 // open-file check costs before any of tempsweep's own work.
 func leaseUnlink(dir string) error {
 	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("open folder %s: %w", dir, err)
 	}
 	defer unix.Close(dirfd)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("read folder %s: %w", dir, err)
 	}
 	type file struct {
 		name  string
@@ -42,7 +43,7 @@ func leaseUnlink(dir string) error {
 		}
 		st, ok := info.Sys().(*syscall.Stat_t)
 		if !ok || !e.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", e.Name())
+			return fmt.Errorf("%s is not a regular file: lease-unlink expects a folder made by benchgen files", filepath.Join(dir, e.Name()))
 		}
 		files = append(files, file{e.Name(), st.Ino})
 	}
@@ -79,15 +80,18 @@ func leaseAndUnlink(dirfd int, name string) error {
 		return err
 	}
 	defer unix.Close(fd)
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+		return fmt.Errorf("take a lease: %w", err)
+	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	if st.Ino != stx.Ino {
-		return errors.New("replaced while it was checked")
+	if st.Ino != stx.Ino || st.Size != int64(stx.Size) {
+		return errors.New("changed while it was checked")
 	}
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
-		return fmt.Errorf("take a lease: %w", err)
+	if kind, err := unix.FcntlInt(uintptr(fd), unix.F_GETLEASE, 0); err != nil || kind != unix.F_WRLCK {
+		return errors.New("opened by another process")
 	}
 	return unix.Unlinkat(dirfd, name, 0)
 }
