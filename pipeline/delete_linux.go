@@ -14,7 +14,15 @@ type unixRoot struct {
 	path string
 	fd   int
 	dev  uint64
+	// overlay is set on overlayfs, where the kernel grants a write lease
+	// on a file that another process has only mapped into memory, so the
+	// /proc scan is consulted as well.
+	overlay bool
 }
+
+// overlayfsMagic is OVERLAYFS_SUPER_MAGIC, the f_type that statfs reports
+// for overlayfs.
+const overlayfsMagic = 0x794c7630
 
 func openDeleteRoot(path string) (deleteRoot, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -26,7 +34,12 @@ func openDeleteRoot(path string) (deleteRoot, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	return &unixRoot{path: path, fd: fd, dev: uint64(st.Dev)}, nil
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(fd, &fs); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return &unixRoot{path: path, fd: fd, dev: uint64(st.Dev), overlay: fs.Type == overlayfsMagic}, nil
 }
 
 func (r *unixRoot) close() error { return unix.Close(r.fd) }
@@ -70,7 +83,7 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	// A dry run reports open files too. A real run queries the services
 	// first, which may take a while, so that no lease is held meanwhile.
 	if req.dryRun {
-		leaseFD, out, ok := checkNotOpen(dirfd, name, path, &stx, req.openFiles)
+		leaseFD, out, ok := r.checkNotOpen(dirfd, name, path, &stx, req.openFiles)
 		if !ok {
 			return out
 		}
@@ -83,7 +96,7 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	if out, proceed := req.finalCheck(); !proceed {
 		return out
 	}
-	leaseFD, out, ok := checkNotOpen(dirfd, name, path, &stx, req.openFiles)
+	leaseFD, out, ok := r.checkNotOpen(dirfd, name, path, &stx, req.openFiles)
 	if !ok {
 		return out
 	}
@@ -100,14 +113,15 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 }
 
 // checkNotOpen makes sure that no process has the file open: with a lease
-// where the kernel grants one, else with the /proc scan. It fails closed
-// when neither can tell. The returned descriptor, when not -1, holds the
-// lease until the caller releases it.
-func checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
+// where the kernel grants one, else with the /proc scan, and with both on
+// overlayfs. It fails closed when neither can tell. The returned
+// descriptor, when not -1, holds the lease until the caller releases it.
+func (r *unixRoot) checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
 	fd, err := takeLease(dirfd, name, stx)
 	switch {
-	case err == nil:
+	case err == nil && !r.overlay:
 		return fd, Outcome{}, true
+	case err == nil:
 	case errors.Is(err, errFileOpen):
 		return -1, skipped(ReasonOpen, "%s is open in another process", path), false
 	case errors.Is(err, errReplaced):
@@ -115,15 +129,42 @@ func checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *op
 	case !errors.Is(err, errNoLease):
 		return -1, statError(path, err), false
 	}
+	release := func() {
+		if fd >= 0 {
+			releaseLease(fd)
+		}
+	}
 	dev := unix.Mkdev(stx.Dev_major, stx.Dev_minor)
-	pid, open, err := openFiles.holder(dev, stx.Ino)
+	pid, open, scanErr := openFiles.holder(dev, stx.Ino)
 	switch {
-	case err != nil:
-		return -1, skipped(ReasonOpen, "cannot tell whether %s is open: %v", path, err), false
+	case scanErr != nil:
+		release()
+		return -1, skipped(ReasonOpen, "cannot tell whether %s is open: %v", path, scanErr), false
 	case open:
+		release()
 		return -1, skipped(ReasonOpen, "%s is open in process %d", path, pid), false
 	}
+	if fd >= 0 {
+		return fd, Outcome{}, true
+	}
+	// Without a lease nothing holds the file still, and the scan took a
+	// while: look once more that it is the file that was checked.
+	var now unix.Statx_t
+	if err := quickStatx(dirfd, name, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_BASIC_STATS, &now); err != nil {
+		return -1, statError(path, err), false
+	}
+	if !sameStatx(stx, &now) {
+		return -1, skipped(ReasonChanged, "%s changed or was replaced while it was checked", path), false
+	}
 	return -1, Outcome{}, true
+}
+
+// sameStatx reports whether two statx results show the same file with the
+// same content and metadata: inode, device, size, modification and change
+// time.
+func sameStatx(a, b *unix.Statx_t) bool {
+	return a.Ino == b.Ino && a.Dev_major == b.Dev_major && a.Dev_minor == b.Dev_minor &&
+		a.Size == b.Size && a.Mtime == b.Mtime && a.Ctime == b.Ctime
 }
 
 // openComponent opens the directory name inside dirfd, refusing links and

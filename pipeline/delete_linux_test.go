@@ -764,3 +764,30 @@ func TestLeaseBrokenByOpen(t *testing.T) {
 		t.Error("leaseBroken = false while another process opens the file")
 	}
 }
+
+func TestDeleteMappedFileOnOverlay(t *testing.T) {
+	base := t.TempDir()
+	lower, upper, work, merged := filepath.Join(base, "lower"), filepath.Join(base, "upper"),
+		filepath.Join(base, "work"), filepath.Join(base, "merged")
+	for _, dir := range []string{lower, upper, work, merged} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	options := "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
+	if err := unix.Mount("overlay", merged, "overlay", 0, options); err != nil {
+		t.Skipf("cannot mount an overlay here (needs root): %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(merged, unix.MNT_DETACH) })
+	writeFile(t, filepath.Join(merged, "mapped.mmp"), 100)
+	writeFile(t, filepath.Join(merged, "free.mmp"), 100)
+	records := listRecords(t, merged)
+	startHold(t, "map", filepath.Join(merged, "mapped.mmp"))
+
+	d := newTestDeleter(t, DeleteOptions{Roots: []string{merged}})
+	assertOutcome(t, d.Process(context.Background(), records["mapped.mmp"]), ActionSkipped, ReasonOpen)
+	if !exists(filepath.Join(merged, "mapped.mmp")) {
+		t.Error("file mapped by another process was deleted")
+	}
+	assertOutcome(t, d.Process(context.Background(), records["free.mmp"]), ActionDeleted, "")
+}

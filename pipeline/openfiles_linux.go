@@ -95,7 +95,7 @@ func (s *openFileSet) scanProcess(pid int) error {
 	procDir := "/proc/" + strconv.Itoa(pid)
 	tasks, err := os.ReadDir(procDir + "/task")
 	if errors.Is(err, os.ErrPermission) {
-		return errCannotSee(pid)
+		return cannotSee(pid)
 	}
 	if err != nil {
 		return nil
@@ -104,7 +104,10 @@ func (s *openFileSet) scanProcess(pid int) error {
 		fdDir := procDir + "/task/" + task.Name() + "/fd/"
 		fds, err := os.ReadDir(fdDir)
 		if errors.Is(err, os.ErrPermission) {
-			return errCannotSee(pid)
+			if err := cannotSee(pid); err != nil {
+				return err
+			}
+			continue
 		}
 		for _, fd := range fds {
 			var st unix.Stat_t
@@ -114,13 +117,21 @@ func (s *openFileSet) scanProcess(pid int) error {
 			s.holders[fileKey{uint64(st.Dev), st.Ino}] = pid
 		}
 	}
+	// The threads share one address space, but /proc/PID/maps is empty
+	// once the first thread has exited, so the first thread that shows
+	// any maps is read.
 	// NOTE: the kernel hides the maps of a process that is not dumpable
 	// from a reader without the right to trace it, even from root in some
 	// containers. Such a process is judged by its descriptors alone.
-	maps, _ := os.ReadFile(procDir + "/maps")
-	for line := range strings.Lines(string(maps)) {
-		if key, ok := parseMapsLine(line); ok {
-			s.holders[key] = pid
+	for _, task := range tasks {
+		maps, _ := os.ReadFile(procDir + "/task/" + task.Name() + "/maps")
+		for line := range strings.Lines(string(maps)) {
+			if key, ok := parseMapsLine(line); ok {
+				s.holders[key] = pid
+			}
+		}
+		if len(maps) > 0 {
+			break
 		}
 	}
 	return nil
@@ -147,9 +158,21 @@ func parseMapsLine(line string) (fileKey, bool) {
 	return fileKey{unix.Mkdev(uint32(major), uint32(minor)), inode}, true
 }
 
-// errCannotSee reports another user's process, whose files cannot be seen,
-// so no file may be taken as closed on the strength of the scan.
-func errCannotSee(pid int) error {
+// cannotSee returns the error for a process whose descriptors cannot be
+// read: another user's process, whose files cannot be seen, so no file may
+// be taken as closed on the strength of the scan. A process that has exited
+// and waits to be reaped (a zombie) holds no files, and returns nil.
+func cannotSee(pid int) error {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err == nil {
+		// The state follows the command name, which is in parentheses and
+		// may itself contain ") ".
+		if end := strings.LastIndexByte(string(stat), ')'); end >= 0 && end+2 < len(stat) {
+			if state := stat[end+2]; state == 'Z' || state == 'X' {
+				return nil
+			}
+		}
+	}
 	return fmt.Errorf("cannot see the open files of process %d (run as root, or as the owner of the files so that a lease can be taken)", pid)
 }
 

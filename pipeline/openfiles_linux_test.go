@@ -158,3 +158,36 @@ func BenchmarkOpenFileScan(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(set.holders)), "files")
 }
+
+func TestCannotSeeSkipsZombie(t *testing.T) {
+	zombie := exec.Command("true")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Until Wait reaps it, the exited process stays a zombie.
+	defer zombie.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for !isZombie(zombie.Process.Pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("child did not become a zombie")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cannotSee(zombie.Process.Pid); err != nil {
+		t.Errorf("cannotSee(zombie) = %v, want nil", err)
+	}
+
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Process.Kill(); live.Wait() })
+	if err := cannotSee(live.Process.Pid); err == nil {
+		t.Error("cannotSee(running process) = nil, want an error")
+	}
+}
+
+func isZombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return err == nil && strings.Contains(string(stat), ") Z ")
+}
