@@ -177,9 +177,12 @@ func (d *Deleter) checkServices(ctx context.Context) error {
 	if !d.lastServiceCheck.IsZero() && now.Sub(d.lastServiceCheck) < d.opts.RecheckInterval {
 		return nil
 	}
-	d.lastServiceCheck = now
 	d.openFiles.invalidate()
-	if err := RequireState(ctx, d.opts.Services, d.opts.RequireStopped, StateStopped, false); err != nil {
+	err := RequireState(ctx, d.opts.Services, d.opts.RequireStopped, StateStopped, false)
+	// The interval counts from the answer, so that workers that waited
+	// for a slow query do not each ask again.
+	d.lastServiceCheck = time.Now()
+	if err != nil {
 		d.serviceErr = &errServiceRunning{err: err}
 		if !d.deletedAny {
 			d.gateClosedEarly = true

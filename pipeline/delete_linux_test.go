@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -790,4 +793,43 @@ func TestDeleteMappedFileOnOverlay(t *testing.T) {
 		t.Error("file mapped by another process was deleted")
 	}
 	assertOutcome(t, d.Process(context.Background(), records["free.mmp"]), ActionDeleted, "")
+}
+
+// slowServices is a ServiceManager whose answer takes a while.
+type slowServices struct {
+	delay   time.Duration
+	queries atomic.Int32
+}
+
+func (s *slowServices) Query(_ context.Context, name string) (ServiceRecord, error) {
+	s.queries.Add(1)
+	time.Sleep(s.delay)
+	return ServiceRecord{Type: "service", Name: name, State: StateStopped}, nil
+}
+
+func (s *slowServices) Close() error { return nil }
+
+func TestDeleteSlowServiceQueryAskedOnce(t *testing.T) {
+	root := t.TempDir()
+	for i := range 4 {
+		writeFile(t, filepath.Join(root, fmt.Sprintf("f%d.mmp", i)), 1)
+	}
+	records := listRecords(t, root)
+	services := &slowServices{delay: 300 * time.Millisecond}
+	d := newTestDeleter(t, DeleteOptions{
+		Roots:           []string{root},
+		RequireStopped:  []string{"W3SVC"},
+		Services:        services,
+		RecheckInterval: 100 * time.Millisecond,
+	})
+	var wg sync.WaitGroup
+	for _, obj := range records {
+		wg.Go(func() { assertOutcome(t, d.Process(context.Background(), obj), ActionDeleted, "") })
+	}
+	wg.Wait()
+	// The four workers start together: one asks, and the others find the
+	// answer fresh when it comes.
+	if n := services.queries.Load(); n != 1 {
+		t.Errorf("services asked %d times, want 1", n)
+	}
 }

@@ -161,19 +161,31 @@ func parseMapsLine(line string) (fileKey, bool) {
 // cannotSee returns the error for a process whose descriptors cannot be
 // read: another user's process, whose files cannot be seen, so no file may
 // be taken as closed on the strength of the scan. A process that has exited
-// and waits to be reaped (a zombie) holds no files, and returns nil.
+// and waits to be reaped (a zombie) holds no files, and returns nil. A
+// process whose first thread has exited shows the zombie state too while
+// its other threads run, so only a zombie with one thread left counts.
 func cannotSee(pid int) error {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err == nil {
-		// The state follows the command name, which is in parentheses and
-		// may itself contain ") ".
-		if end := strings.LastIndexByte(string(stat), ')'); end >= 0 && end+2 < len(stat) {
-			if state := stat[end+2]; state == 'Z' || state == 'X' {
-				return nil
-			}
-		}
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err == nil && isZombieStatus(string(status)) {
+		return nil
 	}
 	return fmt.Errorf("cannot see the open files of process %d (run as root, or as the owner of the files so that a lease can be taken)", pid)
+}
+
+// isZombieStatus reads the State and Threads lines of /proc/PID/status.
+func isZombieStatus(status string) bool {
+	zombie, threads := false, ""
+	for line := range strings.Lines(status) {
+		key, value, _ := strings.Cut(strings.TrimSpace(line), ":")
+		value = strings.TrimSpace(value)
+		switch key {
+		case "State":
+			zombie = strings.HasPrefix(value, "Z") || strings.HasPrefix(value, "X")
+		case "Threads":
+			threads = value
+		}
+	}
+	return zombie && threads == "1"
 }
 
 // errNoLease means the file system or the file's owner does not allow a

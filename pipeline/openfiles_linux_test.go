@@ -191,3 +191,22 @@ func isZombie(pid int) bool {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	return err == nil && strings.Contains(string(stat), ") Z ")
 }
+
+func TestIsZombieStatus(t *testing.T) {
+	tests := []struct {
+		name   string
+		status string
+		want   bool
+	}{
+		{"zombie", "Name:\tsh\nState:\tZ (zombie)\nTgid:\t42\nThreads:\t1\n", true},
+		{"dead", "Name:\tsh\nState:\tX (dead)\nThreads:\t1\n", true},
+		{"first thread exited, others run", "Name:\tholder\nState:\tZ (zombie)\nThreads:\t2\n", false},
+		{"sleeping", "Name:\tsleep\nState:\tS (sleeping)\nThreads:\t1\n", false},
+		{"no threads line", "Name:\tsh\nState:\tZ (zombie)\n", false},
+	}
+	for _, tt := range tests {
+		if got := isZombieStatus(tt.status); got != tt.want {
+			t.Errorf("%s: isZombieStatus = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
