@@ -179,8 +179,8 @@ func (d *Deleter) checkServices(ctx context.Context) error {
 	}
 	d.openFiles.invalidate()
 	err := RequireState(ctx, d.opts.Services, d.opts.RequireStopped, StateStopped, false)
-	// The interval counts from the answer, so that workers that waited
-	// for a slow query do not each ask again.
+	// The interval counts from the end of the query, so that workers that
+	// waited for a slow query do not each query again.
 	d.lastServiceCheck = time.Now()
 	if err != nil {
 		d.serviceErr = &errServiceRunning{err: err}

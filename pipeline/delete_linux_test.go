@@ -795,7 +795,7 @@ func TestDeleteMappedFileOnOverlay(t *testing.T) {
 	assertOutcome(t, d.Process(context.Background(), records["free.mmp"]), ActionDeleted, "")
 }
 
-// slowServices is a ServiceManager whose answer takes a while.
+// slowServices is a ServiceManager whose queries are slow.
 type slowServices struct {
 	delay   time.Duration
 	queries atomic.Int32
@@ -827,8 +827,8 @@ func TestDeleteSlowServiceQueryAskedOnce(t *testing.T) {
 		wg.Go(func() { assertOutcome(t, d.Process(context.Background(), obj), ActionDeleted, "") })
 	}
 	wg.Wait()
-	// The four workers start together: one asks, and the others find the
-	// answer fresh when it comes.
+	// The four workers start together: one queries, and the others find
+	// its result still fresh when it returns.
 	if n := services.queries.Load(); n != 1 {
 		t.Errorf("services asked %d times, want 1", n)
 	}
