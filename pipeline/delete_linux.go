@@ -112,8 +112,8 @@ func (r *unixRoot) remove(rel []string, t target, req removeRequest) Outcome {
 	return Outcome{Action: ActionDeleted}
 }
 
-// checkNotOpen makes sure that no process has the file open: with a lease
-// where the kernel grants one, else with the /proc scan, and with both on
+// checkNotOpen checks that no process has the file open: with a lease where
+// the kernel grants one, else with the /proc scan, and with both on
 // overlayfs. It fails closed when neither can tell. The returned
 // descriptor, when not -1, holds the lease until the caller releases it.
 func (r *unixRoot) checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t, openFiles *openFileSet) (int, Outcome, bool) {
@@ -147,8 +147,8 @@ func (r *unixRoot) checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t,
 	if fd >= 0 {
 		return fd, Outcome{}, true
 	}
-	// Without a lease nothing holds the file still, and the scan took a
-	// while: look once more that it is the file that was checked.
+	// Without a lease nothing keeps the file from changing while the scan
+	// runs, so it is compared with stx once more.
 	var now unix.Statx_t
 	if err := quickStatx(dirfd, name, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_BASIC_STATS, &now); err != nil {
 		return -1, statError(path, err), false
@@ -157,14 +157,6 @@ func (r *unixRoot) checkNotOpen(dirfd int, name, path string, stx *unix.Statx_t,
 		return -1, skipped(ReasonChanged, "%s changed or was replaced while it was checked", path), false
 	}
 	return -1, Outcome{}, true
-}
-
-// sameStatx reports whether two statx results show the same file with the
-// same content and metadata: inode, device, size, modification and change
-// time.
-func sameStatx(a, b *unix.Statx_t) bool {
-	return a.Ino == b.Ino && a.Dev_major == b.Dev_major && a.Dev_minor == b.Dev_minor &&
-		a.Size == b.Size && a.Mtime == b.Mtime && a.Ctime == b.Ctime
 }
 
 // openComponent opens the directory name inside dirfd, refusing links and

@@ -60,6 +60,38 @@ func writeFile(t *testing.T, path string, size int) {
 	}
 }
 
+// holdOpen starts a process that keeps path open until the test ends.
+func holdOpen(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	return holder
+}
+
+// statInDir opens dir, closed when the test ends, and stats name in it.
+func statInDir(t *testing.T, dir, name string) (int, unix.Statx_t) {
+	t.Helper()
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(dirfd) })
+	var stx unix.Statx_t
+	if err := unix.Statx(dirfd, name, 0, unix.STATX_BASIC_STATS, &stx); err != nil {
+		t.Fatal(err)
+	}
+	return dirfd, stx
+}
+
 func newTestDeleter(t *testing.T, opts DeleteOptions) *Deleter {
 	t.Helper()
 	d, err := NewDeleter(opts)
@@ -254,17 +286,7 @@ func TestDeleteFileHeldOpen(t *testing.T) {
 	path := filepath.Join(root, "held.mmp")
 	writeFile(t, path, 10)
 	obj := listRecords(t, root)["held.mmp"]
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder := exec.Command("sleep", "30")
-	holder.Stdin = f
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	holdOpen(t, path)
 	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
 	got := d.Process(context.Background(), obj)
 	assertOutcome(t, got, ActionSkipped, ReasonOpen)
@@ -495,17 +517,7 @@ func TestDeleteFileOpenedMidRun(t *testing.T) {
 	records := listRecords(t, root)
 	d := newTestDeleter(t, DeleteOptions{Roots: []string{root}})
 	assertOutcome(t, d.Process(context.Background(), records["a.mmp"]), ActionDeleted, "")
-	f, err := os.Open(filepath.Join(root, "b.mmp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder := exec.Command("sleep", "30")
-	holder.Stdin = f
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	holdOpen(t, filepath.Join(root, "b.mmp"))
 	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionSkipped, ReasonOpen)
 	if !exists(filepath.Join(root, "b.mmp")) {
 		t.Error("file opened during the run was deleted")
@@ -515,23 +527,8 @@ func TestDeleteFileOpenedMidRun(t *testing.T) {
 func TestOpenFileScanFindsHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "held")
 	writeFile(t, path, 1)
-	f, _ := os.Open(path)
-	holder := exec.Command("sleep", "30")
-	holder.Stdin = f
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-	var st unix.Stat_t
-	unix.Stat(path, &st)
-	pid, open, err := newOpenFileSet().holder(uint64(st.Dev), st.Ino)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !open || pid != holder.Process.Pid {
-		t.Errorf("holder = %d, %v; want %d, true", pid, open, holder.Process.Pid)
-	}
+	holder := holdOpen(t, path)
+	assertScanFinds(t, path, holder.Process.Pid)
 }
 
 func TestDeleteHardLinkOpenedElsewhere(t *testing.T) {
@@ -549,17 +546,7 @@ func TestDeleteHardLinkOpenedElsewhere(t *testing.T) {
 	if err := os.Link(filepath.Join(root, "b.mmp"), link); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder := exec.Command("sleep", "30")
-	holder.Stdin = f
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	holdOpen(t, link)
 	assertOutcome(t, d.Process(context.Background(), records["b.mmp"]), ActionSkipped, ReasonOpen)
 	if !exists(filepath.Join(root, "b.mmp")) {
 		t.Error("file open through another hard link was deleted")
@@ -590,17 +577,7 @@ func TestDeleteFileRenamedWhileOpen(t *testing.T) {
 	assertOutcome(t, d.Process(context.Background(), listRecords(t, root)["a.mmp"]), ActionDeleted, "")
 	// Written under one name and renamed while still open, as many
 	// programs save files.
-	f, err := os.Open(filepath.Join(root, "b.partial"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder := exec.Command("sleep", "30")
-	holder.Stdin = f
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	holdOpen(t, filepath.Join(root, "b.partial"))
 	if err := os.Rename(filepath.Join(root, "b.partial"), filepath.Join(root, "b.mmp")); err != nil {
 		t.Fatal(err)
 	}
@@ -673,10 +650,7 @@ func TestTakeLeaseRejectsChangedFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.mmp")
 	writeFile(t, path, 3)
-	var before unix.Statx_t
-	if err := unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_BASIC_STATS, &before); err != nil {
-		t.Fatal(err)
-	}
+	dirfd, before := statInDir(t, dir, "a.mmp")
 	// Same size, and the modification time set back: only the change
 	// time differs.
 	if err := os.WriteFile(path, []byte("xyz"), 0o644); err != nil {
@@ -686,11 +660,6 @@ func TestTakeLeaseRejectsChangedFile(t *testing.T) {
 	if err := os.Chtimes(path, mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dirfd)
 	fd, err := takeLease(dirfd, "a.mmp", &before)
 	if fd >= 0 {
 		releaseLease(fd)
@@ -704,15 +673,7 @@ func TestDeleteFileLeasedByAnotherDelete(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "a.mmp"), 1)
 	obj := listRecords(t, root)["a.mmp"]
-	dirfd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dirfd)
-	var stx unix.Statx_t
-	if err := unix.Statx(dirfd, "a.mmp", 0, unix.STATX_BASIC_STATS, &stx); err != nil {
-		t.Fatal(err)
-	}
+	dirfd, stx := statInDir(t, root, "a.mmp")
 	fd, err := takeLease(dirfd, "a.mmp", &stx)
 	if err != nil {
 		t.Fatal(err)
@@ -730,15 +691,7 @@ func TestLeaseBrokenByOpen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.mmp")
 	writeFile(t, path, 1)
-	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dirfd)
-	var stx unix.Statx_t
-	if err := unix.Statx(dirfd, "a.mmp", 0, unix.STATX_BASIC_STATS, &stx); err != nil {
-		t.Fatal(err)
-	}
+	dirfd, stx := statInDir(t, dir, "a.mmp")
 	fd, err := takeLease(dirfd, "a.mmp", &stx)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ const statBatchSize = 1024
 // goroutines at once, outside readEntries' callback.
 type batchStatter interface {
 	dirHandle
-	// statTo is stat writing into st, which saves copying the result.
+	// statTo stats name into st, which saves copying the result.
 	statTo(name string, st *fileStat) error
 }
 
@@ -257,9 +257,8 @@ func (s *runStatter) start(b *statBatch, entries []dirEntry) {
 
 // statPart stats the entries from start to end and builds the records of
 // the selected regular files among them. The records that recordWriter
-// writes share one listedAt, read from the clock after the part's last
-// stat: one clock read and one formatted time serve up to 512 files, and no
-// record's listedAt comes before its file was stat'ed.
+// writes share one listedAt, read after the part's last stat, so that one
+// clock read and one formatted time serve up to 512 files.
 func (s *runStatter) statPart(b *statBatch, part, start, end int) {
 	w := s.walk
 	writable := false

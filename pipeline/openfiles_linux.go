@@ -13,9 +13,10 @@ import (
 )
 
 // openFileSet is the set of files that some process has open or mapped,
-// read from /proc/*/task/*/fd and /proc/*/maps. delete uses it only where it cannot take a file lease (see
-// takeLease): on file systems without leases, or for files that another
-// user owns when delete runs without CAP_LEASE. The scan stats every
+// read from /proc/*/task/*/fd and the processes' memory maps. delete uses it
+// where it cannot take a file lease (see takeLease): on file systems without
+// leases, or for files that another user owns when delete runs without
+// CAP_LEASE. On overlayfs it uses both. The scan stats every
 // descriptor of every process, so it is repeated at most once per second
 // and whenever the services are queried again. A scan that cannot read
 // some process's descriptors fails, and the files it would decide are
@@ -205,8 +206,8 @@ func takeLease(dirfd int, name string, want *unix.Statx_t) (int, error) {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.EWOULDBLOCK):
-		// With O_NONBLOCK, open fails so instead of waiting for another
-		// lease holder (another delete, a file server) to let go.
+		// Another process (another delete, a file server) holds a lease,
+		// and with O_NONBLOCK the open fails instead of waiting for it.
 		return -1, errFileOpen
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		return -1, errNoLease
@@ -220,11 +221,11 @@ func takeLease(dirfd int, name string, want *unix.Statx_t) (int, error) {
 		return -1, errFileOpen
 	case err != nil:
 		// The descriptor still proves the file's identity for the scan.
-		if err := checkSame(fd, want); err != nil {
-			unix.Close(fd)
-			return -1, err
-		}
+		sameErr := checkSame(fd, want)
 		unix.Close(fd)
+		if sameErr != nil {
+			return -1, sameErr
+		}
 		return -1, errNoLease
 	}
 	if err := checkSame(fd, want); err != nil {
@@ -234,23 +235,24 @@ func takeLease(dirfd int, name string, want *unix.Statx_t) (int, error) {
 	return fd, nil
 }
 
-// checkSame compares the open file with want: the same inode on the same
-// device, with the same size, modification time and change time. Any write,
-// truncation or change of metadata moves the change time.
+// checkSame compares the open file with want, as sameStatx does.
 func checkSame(fd int, want *unix.Statx_t) error {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	var now unix.Statx_t
+	if err := rawStatx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_BASIC_STATS, &now); err != nil {
 		return err
 	}
-	same := st.Ino == want.Ino &&
-		uint64(st.Dev) == unix.Mkdev(want.Dev_major, want.Dev_minor) &&
-		st.Size == int64(want.Size) &&
-		st.Mtim.Sec == want.Mtime.Sec && st.Mtim.Nsec == int64(want.Mtime.Nsec) &&
-		st.Ctim.Sec == want.Ctime.Sec && st.Ctim.Nsec == int64(want.Ctime.Nsec)
-	if !same {
+	if !sameStatx(want, &now) {
 		return errReplaced
 	}
 	return nil
+}
+
+// sameStatx reports whether two statx results show the same file with the
+// same content: inode, device, size, modification and change time. Any
+// write, truncation or change of metadata moves the change time.
+func sameStatx(a, b *unix.Statx_t) bool {
+	return a.Ino == b.Ino && a.Dev_major == b.Dev_major && a.Dev_minor == b.Dev_minor &&
+		a.Size == b.Size && a.Mtime == b.Mtime && a.Ctime == b.Ctime
 }
 
 // leaseBroken reports whether another process has started to open the file

@@ -95,6 +95,22 @@ func startHold(t *testing.T, mode, path string) *exec.Cmd {
 	return cmd
 }
 
+// assertScanFinds checks that a fresh scan names pid as a holder of path.
+func assertScanFinds(t *testing.T, path string, pid int) {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	got, open, err := newOpenFileSet().holder(uint64(st.Dev), st.Ino)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !open || got != pid {
+		t.Errorf("holder = %d, %v; want %d, true", got, open, pid)
+	}
+}
+
 func TestOpenFileScanFindsHiddenHolders(t *testing.T) {
 	for _, mode := range []string{"map", "thread"} {
 		t.Run(mode, func(t *testing.T) {
@@ -112,17 +128,7 @@ func TestOpenFileScanFindsHiddenHolders(t *testing.T) {
 					t.Fatalf("holder has %s in %s; the test needs a holder without one", path, fdDir)
 				}
 			}
-			var st unix.Stat_t
-			if err := unix.Stat(path, &st); err != nil {
-				t.Fatal(err)
-			}
-			pid, open, err := newOpenFileSet().holder(uint64(st.Dev), st.Ino)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !open || pid != holder.Process.Pid {
-				t.Errorf("holder = %d, %v; want %d, true", pid, open, holder.Process.Pid)
-			}
+			assertScanFinds(t, path, holder.Process.Pid)
 		})
 	}
 }

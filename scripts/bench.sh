@@ -136,8 +136,8 @@ compare "list then delete vs find -delete" 1.1 \
 	"find '$delete_dir' -name '*.mmp' -delete" \
 	--prepare "$delete_prepare"
 # The floor under the line above: the system calls of delete's checks
-# (statx, open, lease, fstat, a look at the lease, unlink, close) with no
-# JSON, no pipe and no list, on every core.
+# (statx, open, lease, statx of the descriptor, a look at the lease,
+# unlink, close) with no JSON, no pipe and no list, on every core.
 compare "delete's system calls alone vs find -delete" - \
 	"'$gen' lease-unlink '$delete_dir'" \
 	"find '$delete_dir' -name '*.mmp' -delete" \
